@@ -1,0 +1,162 @@
+"""The one place the bridge reads its configuration.
+
+Settings come from the process environment, with a ``.env`` file (python-dotenv) filling
+in whatever the environment leaves unset. They are read once, validated as a whole, and
+every problem is reported together, naming the setting, so an operator fixes a broken
+deployment in one pass rather than one restart per typo.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import MISSING, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from dotenv import dotenv_values
+
+AFTERPAY_PRODUCTION_URL = "https://global-api.afterpay.com"
+CIN7_PRODUCTION_URL = "https://inventory.dearsystems.com/ExternalApi/v2"
+
+_NAMESPACE_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+class ConfigError(Exception):
+    """One or more settings are missing or malformed; ``problems`` lists each of them."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("invalid configuration:\n" + "\n".join(f"  - {p}" for p in problems))
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Validated configuration of one bridge deployment.
+
+    The names are the environment variable names of DESIGN.md §1. Secrets are marked with
+    ``secret=True`` in their field metadata: the log redactor and ``describe()`` use it.
+    """
+
+    BRIDGE_API_KEY: str = field(metadata={"secret": True})
+    AFTERPAY_MERCHANT_ID: str
+    AFTERPAY_SECRET_KEY: str = field(metadata={"secret": True})
+    CIN7_ACCOUNT_ID: str
+    CIN7_APPLICATION_KEY: str = field(metadata={"secret": True})
+    REDIS_URL: str | None = None
+    AFTERPAY_API_URL: str = AFTERPAY_PRODUCTION_URL
+    CIN7_API_URL: str = CIN7_PRODUCTION_URL
+    CIN7_RATE_LIMIT_PER_MINUTE: int = 60
+    CIN7_WEBHOOK_TOKEN: str | None = field(default=None, metadata={"secret": True})
+    AFTERPAY_DISPUTE_WEBHOOK_SECRET: str | None = field(default=None, metadata={"secret": True})
+    ALERT_WEBHOOK_URL: str | None = field(default=None, metadata={"secret": True})
+    BRIDGE_MAPPING_FILE: str | None = None
+    BRIDGE_NAMESPACE: str = "bridge"
+    BRIDGE_PUBLIC_URL: str | None = None
+    LOG_LEVEL: str = "INFO"
+    BRIDGE_SHUTDOWN_GRACE_SECONDS: int = 20
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, *, dotenv: str | None = ".env") -> Settings:
+        """Read and validate the settings.
+
+        Args:
+            environ: the variables to read; the process environment when omitted.
+            dotenv: path of a ``.env`` file whose values fill in unset variables, or None.
+
+        Raises:
+            ConfigError: naming every missing or malformed setting.
+        """
+        source: dict[str, str] = {}
+        if dotenv and Path(dotenv).is_file():
+            source.update({k: v for k, v in dotenv_values(dotenv).items() if v is not None})
+        source.update(os.environ if environ is None else environ)
+        return cls.from_mapping(source)
+
+    @classmethod
+    def from_mapping(cls, source: Mapping[str, Any]) -> Settings:
+        """Validate an explicit mapping of setting names to values (used by tests and the demo)."""
+        problems: list[str] = []
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = source.get(f.name)
+            if isinstance(raw, str):
+                raw = raw.strip()
+                if raw == "":
+                    raw = None
+            if raw is None:
+                if f.default is MISSING:
+                    problems.append(f"{f.name} is required but not set")
+                continue
+            values[f.name] = raw
+
+        _check_int(values, "CIN7_RATE_LIMIT_PER_MINUTE", 1, 10_000, problems)
+        _check_int(values, "BRIDGE_SHUTDOWN_GRACE_SECONDS", 0, 3600, problems)
+        for name in ("AFTERPAY_API_URL", "CIN7_API_URL", "ALERT_WEBHOOK_URL", "BRIDGE_PUBLIC_URL"):
+            _check_http_url(values, name, problems)
+        _check_redis_url(values, problems)
+        namespace = values.get("BRIDGE_NAMESPACE")
+        if namespace is not None and not _NAMESPACE_RE.match(namespace):
+            problems.append(
+                "BRIDGE_NAMESPACE must be 1-40 characters of lowercase letters, digits, '-' or '_' "
+                "(it prefixes every Redis key and queue name)"
+            )
+        level = values.get("LOG_LEVEL")
+        if level is not None:
+            values["LOG_LEVEL"] = level.upper()
+            if values["LOG_LEVEL"] not in _LOG_LEVELS:
+                problems.append(f"LOG_LEVEL must be one of {', '.join(_LOG_LEVELS)}")
+        mapping_file = values.get("BRIDGE_MAPPING_FILE")
+        if mapping_file is not None and not Path(mapping_file).is_file():
+            problems.append(f"BRIDGE_MAPPING_FILE points at {mapping_file!r}, which is not a readable file")
+        if problems:
+            raise ConfigError(problems)
+        return cls(**values)
+
+    def secrets(self) -> list[str]:
+        """The values of every secret setting that is set, for log redaction."""
+        return [getattr(self, f.name) for f in fields(self) if f.metadata.get("secret") and getattr(self, f.name)]
+
+    def describe(self) -> dict[str, str | int | None]:
+        """The settings with every secret masked, safe to print or log."""
+        out: dict[str, str | int | None] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            out[f.name] = "***" if f.metadata.get("secret") and value else value
+        return out
+
+
+def _check_int(values: dict[str, Any], name: str, low: int, high: int, problems: list[str]) -> None:
+    if name not in values:
+        return
+    try:
+        number = int(values[name])
+    except (TypeError, ValueError):
+        problems.append(f"{name} must be a whole number, got {values[name]!r}")
+        return
+    if not low <= number <= high:
+        problems.append(f"{name} must be between {low} and {high}, got {number}")
+    values[name] = number
+
+
+def _check_http_url(values: dict[str, Any], name: str, problems: list[str]) -> None:
+    url = values.get(name)
+    if url is None:
+        return
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        # The value may hold a secret path (Slack webhook URLs do), so it is not echoed.
+        problems.append(f"{name} must be an http(s) URL such as https://host/path")
+        return
+    values[name] = url.rstrip("/")
+
+
+def _check_redis_url(values: dict[str, Any], problems: list[str]) -> None:
+    url = values.get("REDIS_URL")
+    if url is None:
+        return
+    if urlsplit(url).scheme not in ("redis", "rediss", "unix"):
+        problems.append("REDIS_URL must start with redis://, rediss:// or unix://")

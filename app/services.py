@@ -1,0 +1,53 @@
+"""The long-lived resources of one process, built from Settings on first use.
+
+Nothing here connects at import time or at construction: redis-py opens its first socket
+on the first command, so ``create_app()`` stays cheap and safe to call anywhere.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from redis import Redis
+from rq import Queue
+
+from app.config import Settings
+from app.store import Keys, connect
+
+QUEUE_NAMES = ("default", "sync", "low")
+"""Queues in priority order: webhooks and small work, per-order syncs, long batch jobs."""
+
+
+class RedisNotConfigured(RuntimeError):
+    """No REDIS_URL was given to this process."""
+
+
+class Services:
+    """Settings plus the Redis clients and RQ queues derived from them."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.keys = Keys(settings.BRIDGE_NAMESPACE)
+
+    def _url(self) -> str:
+        if not self.settings.REDIS_URL:
+            raise RedisNotConfigured("REDIS_URL is not set for this process")
+        return self.settings.REDIS_URL
+
+    @cached_property
+    def redis(self) -> Redis:
+        """Client for the bridge's own keys (strings in, strings out)."""
+        return connect(self._url(), decode=True)
+
+    @cached_property
+    def rq_redis(self) -> Redis:
+        """Client for RQ, which stores bytes."""
+        return connect(self._url(), decode=False)
+
+    def queue(self, name: str = "default") -> Queue:
+        """The RQ queue ``name`` under this deployment's namespace."""
+        return Queue(self.keys.queue(name), connection=self.rq_redis)
+
+    def queues(self) -> list[Queue]:
+        """Every queue a worker of this deployment listens on, highest priority first."""
+        return [self.queue(name) for name in QUEUE_NAMES]

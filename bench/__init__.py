@@ -1,0 +1,1 @@
+"""Benchmarks: each module's ``main()`` measures side by side and prints ratios (`make bench`)."""

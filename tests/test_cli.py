@@ -1,0 +1,93 @@
+"""The ``bridge`` command: help texts, configuration errors, and the demo's lifecycle."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+
+import pytest
+import requests
+
+from tests.processes import BRIDGE, ROOT, Proc, free_port, process_env, wait_for
+
+COMMANDS = ["serve", "worker", "cron", "demo", "openapi"]
+
+
+def _run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*BRIDGE, *args], cwd=ROOT, env=env or process_env({}), capture_output=True, text=True, timeout=60, check=False
+    )
+
+
+def test_help_lists_every_command() -> None:
+    result = _run("--help")
+    assert result.returncode == 0
+    for command in COMMANDS:
+        assert command in result.stdout
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_each_command_has_help(command: str) -> None:
+    result = _run(command, "--help")
+    assert result.returncode == 0
+    assert "Usage:" in result.stdout and len(result.stdout.splitlines()) > 3
+
+
+def test_missing_settings_are_named_without_a_traceback() -> None:
+    result = _run("worker", env=process_env({"CIN7_RATE_LIMIT_PER_MINUTE": "lots"}))
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    for name in ("BRIDGE_API_KEY", "AFTERPAY_SECRET_KEY", "CIN7_RATE_LIMIT_PER_MINUTE"):
+        assert name in result.stderr
+
+
+def test_openapi_check_passes_on_the_committed_file() -> None:
+    result = _run("openapi", "--check")
+    assert result.returncode == 0, result.stderr
+
+
+def test_openapi_check_fails_on_a_stale_file(tmp_path: object) -> None:
+    stale = ROOT / ".pytest_cache" / "stale-openapi.yaml"
+    stale.parent.mkdir(exist_ok=True)
+    stale.write_text("openapi: 3.0.3\n")
+    result = _run("openapi", "--check", "--output", str(stale))
+    assert result.returncode == 1 and "out of date" in result.stderr
+
+
+def _children(pid: int) -> list[int]:
+    listing = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True, check=False)
+    return [int(value) for value in listing.stdout.split()]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            return "zombie" not in status.read()
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.slow
+def test_demo_reaches_ready_and_stops_cleanly_on_ctrl_c() -> None:
+    port = free_port()
+    # No REDIS_URL and no credentials: the demo brings its own Redis and defaults.
+    env = process_env({})
+    demo = Proc([*BRIDGE, "demo", "--web-port", str(port)], env, name="demo")
+    try:
+        wait_for(lambda: "READY web=" in demo.output(), timeout=90, what="the READY line")
+        line = next(line for line in demo.output().splitlines() if line.startswith("READY "))
+        assert line == f"READY web=http://127.0.0.1:{port}"
+        ready = requests.get(f"http://127.0.0.1:{port}/readyz", timeout=5)
+        assert ready.status_code == 200 and ready.json()["checks"]["workers"]["ok"] is True
+        assert (
+            requests.get(f"http://127.0.0.1:{port}/v1/jobs/x", headers={"X-API-Key": "demo-key"}, timeout=5).status_code
+            == 404
+        )
+        children = _children(demo.pid)
+        assert len(children) >= 4  # redis, worker, cron, web
+        demo.signal(signal.SIGINT)
+        assert demo.wait(timeout=60) == 0
+        assert "stopping" in demo.output()
+        wait_for(lambda: not any(_alive(pid) for pid in children), timeout=10, what="every child to exit")
+    finally:
+        demo.stop()
