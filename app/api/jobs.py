@@ -11,6 +11,7 @@ from rq.exceptions import NoSuchJobError
 from rq.job import Job
 
 from app.api.problems import ProblemSchema, abort_problem, documents_errors
+from app.jobs import registry
 from app.jobs.records import job_record
 from app.services import Services
 
@@ -32,6 +33,27 @@ class JobSchema(ma.Schema):
     error = ma.fields.Nested(ProblemSchema, allow_none=True, metadata={"description": "Why it failed."})
 
 
+class JobListArgs(ma.Schema):
+    """Filters of the job list."""
+
+    status = ma.fields.String(
+        load_default="failed",
+        validate=ma.validate.OneOf(registry.STATUSES),
+        metadata={"description": "Which jobs: `failed` is the error queue."},
+    )
+    page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1))
+    perPage = ma.fields.Integer(load_default=50, validate=ma.validate.Range(min=1, max=500))
+
+
+class JobPageSchema(ma.Schema):
+    """One page of jobs, newest first."""
+
+    items = ma.fields.List(ma.fields.Nested(JobSchema))
+    page = ma.fields.Integer()
+    perPage = ma.fields.Integer()
+    total = ma.fields.Integer()
+
+
 def load_job(job_id: str) -> Job:
     """The job ``job_id`` of this deployment, or a 404 problem."""
     services: Services = current_app.extensions["bridge"]
@@ -41,6 +63,42 @@ def load_job(job_id: str) -> Job:
         return Job.fetch(job_id, connection=services.rq_redis)
     except NoSuchJobError:
         abort_problem(404, f"No job {job_id!r}; finished jobs are kept for 7 days.")
+
+
+@blp.route("")
+@blp.doc(operationId="listJobs", summary="List jobs by status (the error queue by default)")
+@blp.arguments(JobListArgs, location="query")
+@blp.response(200, JobPageSchema)
+@documents_errors(blp, 401, 422)
+def list_jobs(args: dict[str, Any]) -> dict[str, Any]:
+    """Jobs in one status, newest first, paginated. `status=failed` (the default) is the error
+    queue: each job's `error` says why, with the upstream request id when Afterpay or Cin7 refused."""
+    services: Services = current_app.extensions["bridge"]
+    jobs = registry.list_jobs(services, args["status"])
+    start = (args["page"] - 1) * args["perPage"]
+    page = jobs[start : start + args["perPage"]]
+    return {
+        "items": [job_record(job) for job in page],
+        "page": args["page"],
+        "perPage": args["perPage"],
+        "total": len(jobs),
+    }
+
+
+@blp.route("/<string:id>/retry", methods=["POST"])
+@blp.doc(operationId="retryJob", summary="Replay a failed job")
+@blp.response(202, JobSchema)
+@documents_errors(blp, 401, 404, (409, "The job is not failed, so there is nothing to retry"))
+def retry_job(id: str) -> dict[str, Any]:
+    """Put a failed job back on its queue under the same id. Every job is idempotent, so a
+    replay never duplicates anything in Afterpay or Cin7."""
+    services: Services = current_app.extensions["bridge"]
+    job = load_job(id)
+    try:
+        registry.retry(services, job)
+    except registry.NotRetryable as exc:
+        abort_problem(409, str(exc), slug="not-retryable")
+    return job_record(job)
 
 
 @blp.route("/<string:id>")

@@ -103,6 +103,25 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
             "retrying is safe for idempotent operations.",
         ),
         ProblemType(
+            "upstream-error",
+            "Upstream refused the request",
+            502,
+            "Afterpay or Cin7 answered with an error the bridge cannot fix by retrying; 'upstream' names the "
+            "service, its HTTP status and its request id.",
+        ),
+        ProblemType(
+            "job-failed",
+            "Job failed",
+            500,
+            "The background job failed inside the bridge; the detail names the cause. Retry it once fixed.",
+        ),
+        ProblemType(
+            "not-retryable",
+            "Job cannot be retried",
+            409,
+            "Only failed jobs can be retried.",
+        ),
+        ProblemType(
             "upstream-unavailable",
             "Upstream unavailable",
             503,
@@ -223,6 +242,14 @@ class ProblemErrorSchema(ma.Schema):
     detail = ma.fields.String(metadata={"example": "Missing data for required field."})
 
 
+class UpstreamSchema(ma.Schema):
+    """Which upstream refused, for failures that came from Afterpay or Cin7."""
+
+    service = ma.fields.String(metadata={"enum": ["afterpay", "cin7"], "example": "cin7"})
+    status = ma.fields.Integer(allow_none=True, metadata={"example": 400})
+    requestId = ma.fields.String(allow_none=True, metadata={"description": "The upstream's request or correlation id"})
+
+
 class ProblemSchema(ma.Schema):
     """RFC 9457 problem details, as every error of this API is answered."""
 
@@ -240,6 +267,7 @@ class ProblemSchema(ma.Schema):
     status = ma.fields.Integer(metadata={"example": 422})
     detail = ma.fields.String(metadata={"example": "The request body breaks the schema."})
     errors = ma.fields.List(ma.fields.Nested(ProblemErrorSchema))
+    upstream = ma.fields.Nested(UpstreamSchema, metadata={"description": "Present when Afterpay or Cin7 refused"})
 
 
 def abort_problem(
@@ -269,14 +297,18 @@ _ERROR_DESCRIPTIONS = {
 }
 
 
-def documents_errors(blp: Any, *statuses: int) -> Callable[[F], F]:
-    """Document ``statuses`` on a view as problem+json responses (a decorator)."""
+def documents_errors(blp: Any, *statuses: int | tuple[int, str]) -> Callable[[F], F]:
+    """Document ``statuses`` on a view as problem+json responses (a decorator).
+
+    Each status is a code (with the usual description) or a ``(code, description)`` pair.
+    """
 
     def decorate(view: F) -> F:
-        for status in statuses:
-            view = blp.alt_response(
-                status, schema=ProblemSchema, content_type=PROBLEM_JSON, description=_ERROR_DESCRIPTIONS[status]
-            )(view)
+        for entry in statuses:
+            status, description = entry if isinstance(entry, tuple) else (entry, _ERROR_DESCRIPTIONS[entry])
+            view = blp.alt_response(status, schema=ProblemSchema, content_type=PROBLEM_JSON, description=description)(
+                view
+            )
         return view
 
     return decorate

@@ -11,7 +11,8 @@ from rq.exceptions import ShutDownImminentException
 from rq.job import Job
 from rq.worker import HerokuWorker
 
-from app.jobs.context import use_services
+from app.jobs.context import services, use_services
+from app.jobs.failures import record_failure
 from app.logs import request_id_var
 from app.services import Services
 
@@ -40,6 +41,7 @@ class BridgeWorker(HerokuWorker):
         kwargs.setdefault("worker_ttl", WORKER_TTL)
         super().__init__(*args, **kwargs)
         self.push_exc_handler(_requeue_on_shutdown)  # type: ignore[no-untyped-call]
+        self.push_exc_handler(_record_failure)  # type: ignore[no-untyped-call]
 
     def unsubscribe(self) -> None:
         # RQ stops its pubsub thread with redis-py's unbounded PubSubWorkerThread.stop(): when
@@ -70,6 +72,14 @@ def _requeue_on_shutdown(job: Job, exc_type: type[BaseException], exc: BaseExcep
     intervals = list(job.retry_intervals or [])
     job.retry_intervals = [0, *intervals]
     log.warning("job interrupted by shutdown; re-queued", extra={"job_id": job.id})
+    return True
+
+
+def _record_failure(job: Job, exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None) -> bool:
+    try:
+        record_failure(services(), job, exc)
+    except Exception:  # a failing report must not hide the job's own failure from RQ
+        log.exception("could not record the job failure", extra={"job_id": job.id})
     return True
 
 
