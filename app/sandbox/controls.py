@@ -218,7 +218,8 @@ class SandboxControls:
         return response
 
     def _post_faults(self) -> Response:
-        payload = request.get_json(silent=True)
+        # force: a `curl -d '{...}'` without a JSON content type is still clearly JSON.
+        payload = request.get_json(silent=True, force=True)
         raw_rules = payload.get("rules", [payload]) if isinstance(payload, dict) and "rules" in payload else payload
         if isinstance(raw_rules, dict):
             raw_rules = [raw_rules]

@@ -1,0 +1,1 @@
+"""Tests of the Afterpay simulator, over real HTTP only."""
