@@ -41,7 +41,7 @@ def receiver(statuses: list[int] | None = None) -> Iterator[Receiver]:
     state = Receiver(statuses=list(statuses or [200]))
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+        def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length)
             with state.lock:
@@ -51,7 +51,7 @@ def receiver(statuses: list[int] | None = None) -> Iterator[Receiver]:
             self.send_header("Content-Length", "0")
             self.end_headers()
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: Any) -> None:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

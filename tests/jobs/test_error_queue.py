@@ -44,6 +44,15 @@ def _enqueue(services: Services, func: str, *args: Any, suffix: str) -> Job:
     )
 
 
+def _attempts(services: Services, job_id: str) -> int:
+    job = Job.fetch(job_id, connection=services.rq_redis)
+    return int(job.meta.get("attempts", 0)) if job.get_status() == "failed" else 0
+
+
+def _bridge(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*BRIDGE, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False)
+
+
 def _wait_status(job: Job, status: str) -> None:
     wait_for(lambda: job.get_status() == status, timeout=30, what=f"job {job.id} to be {status}")
 
@@ -79,19 +88,17 @@ def test_failures_are_listed_explained_alerted_once_and_replayable(
 
     replay = client.post(f"/v1/jobs/{jobs[0].id}/retry", headers=AUTH)
     assert replay.status_code == 202 and replay.get_json()["status"] == "queued"
-    wait_for(lambda: jobs[0].get_status() == "failed" and Job.fetch(jobs[0].id, connection=services.rq_redis).meta.get("attempts") == 2,
-             timeout=30, what="the replayed job to run again")  # fmt: skip
+    wait_for(lambda: _attempts(services, jobs[0].id) == 2, timeout=30, what="the replayed job to run again")
 
     refused = client.post(f"/v1/jobs/{ok.id}/retry", headers=AUTH)
     assert refused.status_code == 409 and problem(refused)["type"] == "/problems/not-retryable"
 
-    cli = subprocess.run([*BRIDGE, "jobs", "retry", "--failed"], cwd=ROOT, env=worker_env, capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
+    cli = _bridge(worker_env, "jobs", "retry", "--failed")
     assert cli.returncode == 0 and "replayed 3 failed job(s)" in cli.stdout
     for job in jobs:
-        wait_for(lambda job=job: Job.fetch(job.id, connection=services.rq_redis).meta.get("attempts", 0) >= 2,
-                 timeout=30, what="every failed job to be replayed")  # fmt: skip
+        wait_for(lambda job=job: _attempts(services, job.id) >= 2, timeout=30, what="every failed job to be replayed")
 
-    listing = subprocess.run([*BRIDGE, "jobs", "list"], cwd=ROOT, env=worker_env, capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
+    listing = _bridge(worker_env, "jobs", "list")
     assert listing.returncode == 0 and jobs[0].id in listing.stdout
 
 
