@@ -33,6 +33,9 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     configure_logging(settings.LOG_LEVEL, log_secrets(settings))
 
     app = Flask(__name__)
+    from app.api.encoding import BridgeJSONProvider
+
+    app.json = BridgeJSONProvider(app)
     app.config.update(
         MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
         JSON_SORT_KEYS=False,
@@ -40,7 +43,9 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
         API_VERSION="1.0.0",
         OPENAPI_VERSION="3.0.3",
     )
-    app.extensions["bridge"] = Services(settings)
+    services = Services(settings)
+    services.rules  # noqa: B018 (load the mapping file now: a bad one must stop start-up, not a request)
+    app.extensions["bridge"] = services
 
     from app.api import init_api  # the API package pulls in Flask-only modules
 

@@ -110,8 +110,8 @@ class Settings:
             if values["LOG_LEVEL"] not in _LOG_LEVELS:
                 problems.append(f"LOG_LEVEL must be one of {', '.join(_LOG_LEVELS)}")
         mapping_file = values.get("BRIDGE_MAPPING_FILE")
-        if mapping_file is not None and not Path(mapping_file).is_file():
-            problems.append(f"BRIDGE_MAPPING_FILE points at {mapping_file!r}, which is not a readable file")
+        if mapping_file is not None:
+            problems.extend(_mapping_file_problems(mapping_file))
         if problems:
             raise ConfigError(problems)
         return cls(**values)
@@ -160,3 +160,17 @@ def _check_redis_url(values: dict[str, Any], problems: list[str]) -> None:
         return
     if urlsplit(url).scheme not in ("redis", "rediss", "unix"):
         problems.append("REDIS_URL must start with redis://, rediss:// or unix://")
+
+
+def _mapping_file_problems(path: str) -> list[str]:
+    # Validated here too, so one start-up message lists the mapping file's problems beside
+    # the environment's; Services loads it again for use.
+    from app.mapping_file import MappingFileError, load_mapping_rules
+
+    if not Path(path).is_file():
+        return [f"BRIDGE_MAPPING_FILE points at {path!r}, which is not a readable file"]
+    try:
+        load_mapping_rules(path)
+    except MappingFileError as exc:
+        return [f"BRIDGE_MAPPING_FILE {path}: {problem}" for problem in exc.problems]
+    return []

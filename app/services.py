@@ -12,6 +12,8 @@ from redis import Redis
 from rq import Queue
 
 from app.config import Settings
+from app.domain.rules import MappingRules
+from app.mapping_file import load_mapping_rules
 from app.store import Keys, connect
 
 QUEUE_NAMES = ("default", "sync", "low")
@@ -33,6 +35,11 @@ class Services:
         if not self.settings.REDIS_URL:
             raise RedisNotConfigured("REDIS_URL is not set for this process")
         return self.settings.REDIS_URL
+
+    @cached_property
+    def rules(self) -> MappingRules:
+        """The merchant's mapping rules (BRIDGE_MAPPING_FILE, or the defaults)."""
+        return load_mapping_rules(self.settings.BRIDGE_MAPPING_FILE)
 
     @cached_property
     def redis(self) -> Redis:

@@ -34,7 +34,7 @@ def cin7_datetime(moment: datetime) -> str:
     Seconds precision: Afterpay's milliseconds are truncated (never rounded, so a time never
     moves into the next second, minute or day).
     """
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(UTC).replace(microsecond=0, tzinfo=None).isoformat() + "Z"
 
 
 class ChargeKind(StrEnum):

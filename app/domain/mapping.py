@@ -170,13 +170,20 @@ def _order(
         payable = _sum(p.total for p in parts) + (ZERO if inclusive else _sum(taxes))
         adjustment = original - payable
         if adjustment != 0:
-            if not inclusive:
-                # The gap is in the payable total, tax included; inventing tax on it would need
-                # a Total whose tax brings it back to the gap, which rounding cannot always hit.
-                adjustment_rule = tax.free_rule
-            part = _adjustment_part(adjustment, adjustment_rule, tax)
+            if inclusive:
+                part = _adjustment_part(adjustment, adjustment_rule, tax)
+                part_tax = line_tax(part.total, part.rate, inclusive=True)
+            else:
+                # The gap is in the payable total, tax included: split it into an ex-tax Total
+                # and the tax on it, the tax taking the rounding cent so the two add up to the
+                # gap exactly. A negative gap (parts worth more than the payment) thereby takes
+                # its GST back out too, so tax can never exceed what is payable.
+                rate = tax.rate(adjustment_rule)
+                net = cents(adjustment * 100 / (100 + rate))
+                part = _adjustment_part(net, adjustment_rule, tax)
+                part_tax = adjustment - net
             parts.append(part)
-            taxes.append(line_tax(part.total, part.rate, inclusive=inclusive))
+            taxes.append(part_tax)
             warnings.append(_adjustment_warning(adjustment, original, inclusive))
         rate = tax.rate(tax.default_rule)
         warnings.append(

@@ -65,8 +65,8 @@ def to_minor(value: Decimal) -> int:
 
 
 def from_minor(value: int) -> Decimal:
-    """An integer number of cents as a 2-dp ``Decimal``."""
-    return cents(Decimal(value) / 100)
+    """An integer number of cents as a 2-dp ``Decimal`` (exact: a shift of the exponent)."""
+    return Decimal(value).scaleb(-2)
 
 
 def allocate(total: Decimal, weights: Sequence[Decimal]) -> list[Decimal]:

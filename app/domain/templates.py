@@ -8,6 +8,7 @@ placeholder can be checked when the file is loaded rather than when an order is 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 from string import Formatter
 
 #: Every placeholder a template may use, with what it holds (docs/mapping.md lists them).
@@ -50,11 +51,13 @@ def template_problems(template: str) -> list[str]:
     return problems
 
 
+@lru_cache(maxsize=256)
+def _pieces(template: str) -> tuple[tuple[str, str | None], ...]:
+    # A merchant has a handful of templates; parsing each once instead of per order matters
+    # on the map-order hot path.
+    return tuple((literal, name) for literal, name, _, _ in _FORMATTER.parse(template))
+
+
 def render(template: str, values: Mapping[str, str]) -> str:
     """``template`` with its placeholders replaced; a missing value renders as an empty string."""
-    out: list[str] = []
-    for literal, name, _, _ in _FORMATTER.parse(template):
-        out.append(literal)
-        if name is not None:
-            out.append(values.get(name, ""))
-    return "".join(out)
+    return "".join(literal + (values.get(name, "") if name is not None else "") for literal, name in _pieces(template))

@@ -603,11 +603,22 @@ def test_tax_exclusive_account_without_tax_amount() -> None:
     assert result["totals"]["total"] == "108.25"
 
 
-def test_tax_exclusive_gap_is_an_untaxed_adjustment() -> None:
+def test_tax_exclusive_gap_is_an_adjustment_carrying_its_own_tax() -> None:
+    # 100.00 + 8.25 tax = 108.25 payable; the payment is 110.00, so the 1.75 gap is split into
+    # an ex-tax Total and the tax on it, adding up to the gap exactly.
     payment = make_payment(original="110.00", currency="USD", items=(item("A", 1, "100.00", currency="USD"),))
     result = body(payment, US)
-    assert charges(result) == [("Adjustment", "1.75", "0.00")]
-    assert result["order"]["AdditionalCharges"][0]["TaxRule"] == "Tax Exempt"
+    assert charges(result) == [("Adjustment", "1.62", "0.13")]
+    assert result["order"]["AdditionalCharges"][0]["TaxRule"] == "Sales Tax"
+
+
+def test_tax_exclusive_negative_gap_takes_its_tax_back_out() -> None:
+    # Shipping worth more than the whole payment (a broken storefront payload): the negative
+    # adjustment removes its share of tax, so the order's tax never exceeds what is payable.
+    payment = make_payment(original="0.05", currency="USD", shipping="2.12")
+    result = mapped(payment, US)
+    assert result.totals.total == D("0.05")
+    assert D(0) <= result.totals.tax <= result.totals.total
 
 
 def test_tax_exclusive_fallback_line_takes_its_tax_out() -> None:
