@@ -11,10 +11,14 @@ from functools import cached_property
 from redis import Redis
 from rq import Queue
 
+from app.afterpay.client import AfterpayClient
+from app.alerts import Alerter
+from app.cin7.client import Cin7Client
 from app.config import Settings
 from app.domain.rules import MappingRules
 from app.mapping_file import load_mapping_rules
 from app.store import Keys, connect
+from app.store.ratelimit import SharedRateLimiter
 
 QUEUE_NAMES = ("default", "sync", "low")
 """Queues in priority order: webhooks and small work, per-order syncs, long batch jobs."""
@@ -50,6 +54,32 @@ class Services:
     def rq_redis(self) -> Redis:
         """Client for RQ, which stores bytes."""
         return connect(self._url(), decode=False)
+
+    def cin7_client(self) -> Cin7Client:
+        """A Cin7 client paced by the deployment's shared rate limiter (a new one per job, so
+        its call counters are the job's)."""
+        limiter = SharedRateLimiter(
+            self.redis, self.keys("ratelimit", "cin7"), self.settings.CIN7_RATE_LIMIT_PER_MINUTE
+        )
+        return Cin7Client(
+            base_url=self.settings.CIN7_API_URL,
+            account_id=self.settings.CIN7_ACCOUNT_ID,
+            application_key=self.settings.CIN7_APPLICATION_KEY,
+            limiter=limiter,
+        )
+
+    def afterpay_client(self) -> AfterpayClient:
+        """An Afterpay client (a new one per job, for its call counter)."""
+        return AfterpayClient(
+            base_url=self.settings.AFTERPAY_API_URL,
+            merchant_id=self.settings.AFTERPAY_MERCHANT_ID,
+            secret_key=self.settings.AFTERPAY_SECRET_KEY,
+            public_url=self.settings.BRIDGE_PUBLIC_URL,
+        )
+
+    def alerter(self) -> Alerter:
+        """Alerts to ALERT_WEBHOOK_URL, deduplicated in Redis."""
+        return Alerter(self.redis, self.keys, self.settings.ALERT_WEBHOOK_URL)
 
     def queue(self, name: str = "default") -> Queue:
         """The RQ queue ``name`` under this deployment's namespace."""

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import TypeVar
 
+import msgspec
 import requests
 from requests.adapters import HTTPAdapter
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, stop_after_delay
@@ -177,3 +178,12 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+_JSON = msgspec.json.Encoder(decimal_format="number")
+
+
+def json_body(body: object) -> bytes:
+    """``body`` as JSON bytes, ``Decimal`` written as the exact number it is (Cin7 takes money
+    as JSON numbers; the stdlib encoder refuses Decimal and a float would round it)."""
+    return _JSON.encode(body)

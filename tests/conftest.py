@@ -14,6 +14,7 @@ from flask.testing import FlaskClient
 from app import create_app
 from app.config import Settings
 from app.store.embedded import EmbeddedRedis
+from tests.sims import TEST_CIN7_RATE_LIMIT, AfterpaySim, Cin7Sim, start_sim
 
 API_KEY = "test-api-key-3f9c2a"
 AUTH = {"Authorization": f"Bearer {API_KEY}"}
@@ -81,3 +82,42 @@ def problem(response: Any) -> dict[str, Any]:
     assert body["status"] == response.status_code
     assert {"type", "title", "status", "detail"} <= body.keys()
     return body
+
+
+@pytest.fixture(scope="session")
+def _afterpay_process() -> Iterator[AfterpaySim]:
+    yield from start_sim("afterpay")  # type: ignore[misc]
+
+
+@pytest.fixture(scope="session")
+def _cin7_process() -> Iterator[Cin7Sim]:
+    yield from start_sim("cin7", "--rate-limit", str(TEST_CIN7_RATE_LIMIT), "--webhook-delay", "0")  # type: ignore[misc]
+
+
+@pytest.fixture
+def afterpay(_afterpay_process: AfterpaySim) -> AfterpaySim:
+    """The Afterpay simulator, reset for this test."""
+    _afterpay_process.reset()
+    return _afterpay_process
+
+
+@pytest.fixture
+def cin7(_cin7_process: Cin7Sim) -> Cin7Sim:
+    """The Cin7 Core simulator, reset for this test (seed data, no faults, high rate limit)."""
+    _cin7_process.reset()
+    return _cin7_process
+
+
+@pytest.fixture
+def sim_settings(settings_map: dict[str, str], afterpay: AfterpaySim, cin7: Cin7Sim) -> dict[str, str]:
+    """Bridge settings pointing at both simulators with their sandbox credentials."""
+    return {
+        **settings_map,
+        "AFTERPAY_API_URL": afterpay.api,
+        "AFTERPAY_MERCHANT_ID": "demo-merchant",
+        "AFTERPAY_SECRET_KEY": "demo-secret",
+        "CIN7_API_URL": cin7.api,
+        "CIN7_ACCOUNT_ID": "demo-account",
+        "CIN7_APPLICATION_KEY": "demo-key",
+        "CIN7_RATE_LIMIT_PER_MINUTE": "10000",
+    }

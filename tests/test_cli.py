@@ -69,14 +69,28 @@ def _alive(pid: int) -> bool:
 
 @pytest.mark.slow
 def test_demo_reaches_ready_and_stops_cleanly_on_ctrl_c() -> None:
-    port = free_port()
-    # No REDIS_URL and no credentials: the demo brings its own Redis and defaults.
+    port, afterpay_port, cin7_port = free_port(), free_port(), free_port()
+    # No REDIS_URL and no credentials: the demo brings its own Redis, simulators and defaults.
     env = process_env({})
-    demo = Proc([*BRIDGE, "demo", "--web-port", str(port)], env, name="demo")
+    argv = [*BRIDGE, "demo", "--web-port", str(port), "--afterpay-port", str(afterpay_port),
+            "--cin7-port", str(cin7_port), "--orders", "12"]  # fmt: skip
+    demo = Proc(argv, env, name="demo")
     try:
         wait_for(lambda: "READY web=" in demo.output(), timeout=90, what="the READY line")
         line = next(line for line in demo.output().splitlines() if line.startswith("READY "))
-        assert line == f"READY web=http://127.0.0.1:{port}"
+        assert line == (
+            f"READY web=http://127.0.0.1:{port} afterpay=http://127.0.0.1:{afterpay_port}"
+            f" cin7=http://127.0.0.1:{cin7_port}/ExternalApi/v2"
+        )
+        seeded = requests.get(f"http://127.0.0.1:{afterpay_port}/v2/payments", params={"limit": 50},
+                              auth=("demo-merchant", "demo-secret"), timeout=5).json()  # fmt: skip
+        assert seeded["totalResults"] == 12
+        states = {payment["paymentState"] for payment in seeded["results"]}
+        assert {"CAPTURED", "AUTH_APPROVED"} <= states
+        assert any(payment["refunds"] for payment in seeded["results"])
+        cin7_me = requests.get(f"http://127.0.0.1:{cin7_port}/ExternalApi/v2/me", timeout=5,
+                               headers={"api-auth-accountid": "demo-account", "api-auth-applicationkey": "demo-key"})  # fmt: skip
+        assert cin7_me.status_code == 200
         ready = requests.get(f"http://127.0.0.1:{port}/readyz", timeout=5)
         assert ready.status_code == 200 and ready.json()["checks"]["workers"]["ok"] is True
         assert (
@@ -84,7 +98,7 @@ def test_demo_reaches_ready_and_stops_cleanly_on_ctrl_c() -> None:
             == 404
         )
         children = _children(demo.pid)
-        assert len(children) >= 4  # redis, worker, cron, web
+        assert len(children) >= 6  # redis, both simulators, worker, cron, web
         demo.signal(signal.SIGINT)
         assert demo.wait(timeout=60) == 0
         assert "stopping" in demo.output()

@@ -57,6 +57,8 @@ class AfterpayClient:
         session: requests.Session | None = None,
         retry: RetryPolicy | None = None,
         public_url: str | None = None,
+        read_timeouts: Timeouts = READ_TIMEOUTS,
+        write_timeouts: Timeouts = WRITE_TIMEOUTS,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._base = base_url.rstrip("/")
@@ -66,6 +68,8 @@ class AfterpayClient:
         agent = f"AfterpayCin7Bridge/0.1.0 (Python; Cin7Core/v2; Merchant/{merchant_id})"
         self._session.headers["User-Agent"] = f"{agent} {public_url}" if public_url else agent
         self._retry = retry or RetryPolicy()
+        self._read_timeouts = read_timeouts
+        self._write_timeouts = write_timeouts
         self._sleep = sleep
         self.calls = 0
 
@@ -78,8 +82,9 @@ class AfterpayClient:
         *,
         params: Sequence[tuple[str, str]] | Mapping[str, str] | None = None,
         body: Mapping[str, Any] | None = None,
-        timeouts: Timeouts = READ_TIMEOUTS,
+        write: bool = False,
     ) -> requests.Response:
+        timeouts = self._write_timeouts if write else self._read_timeouts
         url = path_or_url if path_or_url.startswith("http") else f"{self._base}{path_or_url}"
 
         def attempt() -> requests.Response:
@@ -185,16 +190,14 @@ class AfterpayClient:
         body: dict[str, Any] = {"requestId": request_id, "amount": _money(amount, currency)}
         if event_reference:
             body["paymentEventMerchantReference"] = event_reference[:128]
-        return self._payment(
-            self._request("POST", f"/v2/payments/{order_id}/capture", body=body, timeouts=WRITE_TIMEOUTS)
-        )
+        return self._payment(self._request("POST", f"/v2/payments/{order_id}/capture", body=body, write=True))
 
     def void(self, order_id: str, amount: Decimal | None, currency: str, *, request_id: str) -> Payment:
         """Void ``amount`` of the open-to-capture amount, or all of it when ``amount`` is None."""
         body: dict[str, Any] = {"requestId": request_id}
         if amount is not None:
             body["amount"] = _money(amount, currency)
-        return self._payment(self._request("POST", f"/v2/payments/{order_id}/void", body=body, timeouts=WRITE_TIMEOUTS))
+        return self._payment(self._request("POST", f"/v2/payments/{order_id}/void", body=body, write=True))
 
     def refund(
         self,
@@ -220,9 +223,7 @@ class AfterpayClient:
         }
         if refund_merchant_reference:
             body["refundMerchantReference"] = refund_merchant_reference[:128]
-        refund: dict[str, Any] = self._request(
-            "POST", f"/v2/payments/{order_id}/refund", body=body, timeouts=WRITE_TIMEOUTS
-        ).json()
+        refund: dict[str, Any] = self._request("POST", f"/v2/payments/{order_id}/refund", body=body, write=True).json()
         return refund
 
     def update_merchant_reference(self, order_id: str, merchant_reference: str) -> Payment:

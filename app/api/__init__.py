@@ -76,7 +76,7 @@ class BridgeApi(Api):  # type: ignore[misc]
 
 def init_api(app: Flask) -> BridgeApi:
     """Attach the API, its request hooks and every blueprint to ``app``."""
-    from app.api import docs, health, hooks, jobs, mapping
+    from app.api import docs, health, hooks, jobs, mapping, sync
 
     api = BridgeApi(
         spec_kwargs={
@@ -92,6 +92,7 @@ def init_api(app: Flask) -> BridgeApi:
     hooks.install(app)
     api.register_blueprint(health.blp)
     api.register_blueprint(mapping.blp)
+    api.register_blueprint(sync.blp)
     api.register_blueprint(jobs.blp)
     app.register_blueprint(docs.bp)
     return api

@@ -19,7 +19,7 @@ from app.cin7.errors import (
     error_model,
 )
 from app.store.ratelimit import SharedRateLimiter, SlotUnavailable
-from app.upstream import RetryPolicy, Timeouts, build_session, call_with_retries
+from app.upstream import RetryPolicy, Timeouts, build_session, call_with_retries, json_body
 
 # cin7.md C12: integrators use 10 s to connect and 30 s to read.
 TIMEOUTS = Timeouts(connect=10, read=30)
@@ -49,14 +49,24 @@ class Cin7Client:
         max_slot_wait: float = 600.0,
         session: requests.Session | None = None,
         retry: RetryPolicy | None = None,
+        timeouts: Timeouts = TIMEOUTS,
+        page_size: int = MAX_PAGE,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
+        if not 1 <= page_size <= MAX_PAGE:
+            raise ValueError(f"page_size must be 1-{MAX_PAGE}")
         self._base = base_url.rstrip("/")
         self._session = session or build_session()
-        self._headers = {"api-auth-accountid": account_id, "api-auth-applicationkey": application_key}
+        self._headers = {
+            "api-auth-accountid": account_id,
+            "api-auth-applicationkey": application_key,
+            "Content-Type": "application/json",
+        }
         self._limiter = limiter
         self._max_slot_wait = max_slot_wait
         self._retry = retry or RetryPolicy()
+        self._timeouts = timeouts
+        self._page_size = page_size
         self._sleep = sleep
         self.calls = 0
         self.throttled = 0
@@ -93,7 +103,12 @@ class Cin7Client:
             self.calls += 1
             try:
                 response = self._session.request(
-                    method, url, params=params, json=body, headers=self._headers, timeout=TIMEOUTS.as_tuple()
+                    method,
+                    url,
+                    params=params,
+                    data=json_body(body) if body is not None else None,
+                    headers=self._headers,
+                    timeout=self._timeouts.as_tuple(),
                 )
             except requests.RequestException as exc:
                 never_sent = _never_sent(exc)
@@ -117,18 +132,18 @@ class Cin7Client:
         return call_with_retries(attempt, self._retry, describe=f"cin7 {method} {endpoint}", sleep=self._sleep)
 
     def pages(self, endpoint: str, list_key: str, params: Mapping[str, Any] | None = None) -> Iterator[dict[str, Any]]:
-        """Every row of a paginated list, fetched ``MAX_PAGE`` at a time.
+        """Every row of a paginated list, fetched ``page_size`` (default 1000) at a time.
 
         The page count comes from ``Total`` (Cin7 does not echo the limit, cin7.md A3), so
         the last page is never followed by an empty one.
         """
         page = 1
         while True:
-            body = self.request("GET", endpoint, params={**(params or {}), "Page": page, "Limit": MAX_PAGE})
+            body = self.request("GET", endpoint, params={**(params or {}), "Page": page, "Limit": self._page_size})
             rows = body.get(list_key) or []
             yield from rows
             total = int(body.get("Total") or 0)
-            if not rows or page * MAX_PAGE >= total:
+            if not rows or page * self._page_size >= total:
                 return
             page += 1
 

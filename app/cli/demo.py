@@ -5,20 +5,25 @@ from __future__ import annotations
 import os
 import socket
 import sys
+import tempfile
 import urllib.error
 import urllib.request
+from datetime import UTC, datetime
+from pathlib import Path
 
 import click
+import requests
 
 from app.cli import main
 from app.processes import ChildExited, Supervisor, python_argv
 from app.store.embedded import EmbeddedRedisError, ensure_redis_url
 
-DEMO_CREDENTIALS = {
+DEMO_SETTINGS = {
     "AFTERPAY_MERCHANT_ID": "demo-merchant",
     "AFTERPAY_SECRET_KEY": "demo-secret",
     "CIN7_ACCOUNT_ID": "demo-account",
     "CIN7_APPLICATION_KEY": "demo-key",
+    "BRIDGE_API_KEY": "demo-key",
 }
 
 
@@ -40,26 +45,76 @@ def _answers(url: str) -> bool:
         return False
 
 
-@main.command()
-@click.option("--web-port", default=8000, show_default=True, type=int, help="Port of the bridge's web process.")
-@click.option("--api-key", default=None, help="Bridge API key [default: $BRIDGE_API_KEY or demo-key].")
-@click.option("--verbose", is_flag=True, help="Show the processes' INFO logs, not only warnings.")
-def demo(web_port: int, api_key: str | None, verbose: bool) -> None:
-    """Run the whole bridge on this machine: Redis, web, worker and cron.
+def _demo_mapping_file(directory: Path) -> str:
+    """A mapping file for the sandbox catalogue: its GST-free lines (gift cards, pantry)."""
+    from app.sandbox.demo_orders import GST_FREE_SKUS
 
-    Prints `READY web=<url> ...` once everything answers, and stops everything cleanly
-    on Ctrl-C. Settings already in the environment win over the demo's defaults.
+    path = directory / "demo-mapping.yaml"
+    skus = "".join(f"    - {sku}\n" for sku in GST_FREE_SKUS)
+    path.write_text(
+        "# Written by `bridge demo` for the sandbox catalogue; see docs/mapping.md.\n"
+        f"tax:\n  free_skus:\n{skus}"
+        "transforms:\n  customer_reference:\n    strip_prefix: '#'\n"
+    )
+    return str(path)
+
+
+def _seed_afterpay(afterpay_url: str, orders: int) -> int:
+    from app.sandbox.demo_orders import demo_payments
+
+    payments = demo_payments(orders, now=datetime.now(UTC))
+    for payment in payments:
+        response = requests.post(f"{afterpay_url}/_sandbox/payments", json=payment, timeout=10)
+        if response.status_code != 201:
+            raise click.ClickException(f"seeding the Afterpay sandbox failed: {response.status_code} {response.text}")
+    return len(payments)
+
+
+@main.command()
+@click.option("--orders", default=24, show_default=True, type=click.IntRange(0, 2000), help="Demo orders to seed.")
+@click.option("--web-port", default=8000, show_default=True, type=int, help="Port of the bridge's web process.")
+@click.option("--afterpay-port", default=8101, show_default=True, type=int, help="Port of the Afterpay simulator.")
+@click.option("--cin7-port", default=8102, show_default=True, type=int, help="Port of the Cin7 Core simulator.")
+@click.option("--api-key", default=None, help="Bridge API key [default: $BRIDGE_API_KEY or demo-key].")
+@click.option(
+    "--cin7-rate-limit", default=60, show_default=True, type=click.IntRange(1, 10_000),
+    help="Calls per minute the Cin7 simulator allows, and the bridge paces itself to.",
+)  # fmt: skip
+@click.option("--verbose", is_flag=True, help="Show the processes' INFO logs, not only warnings.")
+def demo(
+    orders: int,
+    web_port: int,
+    afterpay_port: int,
+    cin7_port: int,
+    api_key: str | None,
+    cin7_rate_limit: int,
+    verbose: bool,
+) -> None:
+    """Run the whole bridge on this machine: Redis, both simulators, web, worker and cron.
+
+    Seeds the Afterpay simulator with realistic Australian orders, prints
+    `READY web=<url> afterpay=<url> cin7=<url>` once everything answers, and stops
+    everything cleanly on Ctrl-C. Settings already in the environment win over the demo's
+    defaults; with AFTERPAY_API_URL or CIN7_API_URL set, that simulator is not started.
     """
-    for port in (web_port,):
+    use_afterpay_sim = not os.environ.get("AFTERPAY_API_URL")
+    use_cin7_sim = not os.environ.get("CIN7_API_URL")
+    ports = [web_port] + [afterpay_port] * use_afterpay_sim + [cin7_port] * use_cin7_sim
+    for port in ports:
         if not _port_free(port):
             click.echo(f"bridge demo: port {port} is in use; choose another with the --*-port options.", err=True)
             sys.exit(2)
+    workdir = Path(tempfile.mkdtemp(prefix="bridge-demo-"))
     env = {
-        **DEMO_CREDENTIALS,
-        "BRIDGE_API_KEY": "demo-key",
+        **DEMO_SETTINGS,
+        "AFTERPAY_API_URL": f"http://127.0.0.1:{afterpay_port}",
+        "CIN7_API_URL": f"http://127.0.0.1:{cin7_port}/ExternalApi/v2",
+        "CIN7_RATE_LIMIT_PER_MINUTE": str(cin7_rate_limit),
+        "BRIDGE_MAPPING_FILE": _demo_mapping_file(workdir),
+        "BRIDGE_PUBLIC_URL": f"http://127.0.0.1:{web_port}",
         "LOG_LEVEL": "INFO" if verbose else "WARNING",
     }
-    env.update({k: v for k, v in os.environ.items() if k in env})
+    env.update({k: v for k, v in os.environ.items() if k in env and v.strip()})
     if api_key:
         env["BRIDGE_API_KEY"] = api_key
     os.environ.update(env)
@@ -71,17 +126,36 @@ def demo(web_port: int, api_key: str | None, verbose: bool) -> None:
 
     supervisor = Supervisor()
     web_url = f"http://127.0.0.1:{web_port}"
+    afterpay_url = env["AFTERPAY_API_URL"]
     code = 0
     try:
+        if use_afterpay_sim:
+            supervisor.start("afterpay", python_argv("sandbox", "afterpay", "--port", str(afterpay_port)))
+        if use_cin7_sim:
+            supervisor.start(
+                "cin7",
+                python_argv(
+                    "sandbox", "cin7", "--port", str(cin7_port), "--rate-limit", str(cin7_rate_limit),
+                    # The real Cin7 waits about a minute before its first delivery; the demo should not.
+                    "--webhook-delay", "2",
+                ),
+            )  # fmt: skip
+        if use_afterpay_sim:
+            supervisor.wait_until(lambda: _answers(f"{afterpay_url}/ping"), timeout=60, what="the Afterpay simulator")
+            seeded = _seed_afterpay(afterpay_url, orders)
+            click.echo(f"seeded {seeded} Afterpay orders", err=True)
+        if use_cin7_sim:
+            supervisor.wait_until(lambda: _answers(f"http://127.0.0.1:{cin7_port}/_sandbox/config"), timeout=60,
+                                  what="the Cin7 simulator")  # fmt: skip
         supervisor.start("worker", python_argv("worker"))
         supervisor.start("cron", python_argv("cron"))
         supervisor.start("web", python_argv("serve", "--port", str(web_port)))
         supervisor.wait_until(lambda: _answers(f"{web_url}/readyz"), timeout=60, what="the bridge")
-        click.echo(f"READY web={web_url}", nl=True)
+        click.echo(f"READY web={web_url} afterpay={afterpay_url} cin7={env['CIN7_API_URL']}")
         sys.stdout.flush()
         supervisor.run_until_signal()
         click.echo("stopping ...", err=True)
-    except (ChildExited, TimeoutError) as exc:
+    except (ChildExited, TimeoutError, click.ClickException) as exc:
         click.echo(f"bridge demo: {exc}; stopping everything", err=True)
         code = 1
     finally:

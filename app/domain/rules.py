@@ -108,6 +108,11 @@ class TaxRules:
         """The percentage of ``rule`` (parse_rules guarantees every rule used has one)."""
         return self.rates[rule]
 
+    @property
+    def rule_names(self) -> frozenset[str]:
+        """Every Cin7 tax rule these rules write onto a document."""
+        return frozenset({self.default_rule, self.free_rule, self.shipping_rule, self.discount_rule})
+
 
 @dataclass(frozen=True)
 class CustomerRules:

@@ -40,6 +40,31 @@ def problem_for(exc: BaseException, secrets: list[str]) -> dict[str, Any]:
     }
 
 
+def is_transient(exc: BaseException) -> bool:
+    """Whether repeating the job later may succeed: upstream outages and throttles, a write
+    whose outcome is unknown (the saga looks before writing again), a busy order, a lost
+    worker or Redis. A deterministic refusal (a 4xx, a bad payment, a wrong mapping rule)
+    is not: it fails at once rather than five more times over an hour."""
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+    from rq.exceptions import AbandonedJobError, ShutDownImminentException
+    from rq.timeouts import JobTimeoutException
+
+    from app.store.orders import OrderBusy
+
+    if isinstance(exc, UpstreamError):
+        return exc.retryable or exc.outcome_unknown
+    transient = (
+        OrderBusy,
+        RedisConnectionError,
+        RedisTimeoutError,
+        AbandonedJobError,
+        JobTimeoutException,
+        ShutDownImminentException,
+    )
+    return isinstance(exc, transient)
+
+
 def will_retry(job: Job) -> bool:
     """Whether RQ is about to retry this job (it decides from ``retries_left`` right after the handlers)."""
     return bool(job.retries_left and job.retries_left > 0)
@@ -50,6 +75,9 @@ def record_failure(services: Services, job: Job, exc: BaseException) -> None:
     problem = problem_for(exc, services.settings.secrets())
     job.meta["problem"] = problem
     job.save_meta()
+    if not is_transient(exc):
+        # RQ decides from retries_left right after the handlers: a fatal error stops here.
+        job.retries_left = 0
     if will_retry(job):
         return
     kind = job.meta.get("kind", "job")

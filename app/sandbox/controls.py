@@ -10,7 +10,8 @@ A fault rule (DESIGN.md §7)::
 it only adds ``delay_ms`` of latency); ``drop_response`` does the operation, then closes the
 connection without answering (the write happened, the answer was lost); ``reset`` resets the
 connection (TCP RST) without doing anything. A rule applies ``count`` times (forever when
-absent) to a ``rate`` share of matching requests; the first matching rule wins.
+absent) to a ``rate`` share of matching requests; the first matching rule wins. The path
+regex is searched case-insensitively.
 """
 
 from __future__ import annotations
@@ -63,7 +64,8 @@ class FaultRule:
         if unknown:
             raise FaultRuleError(f"unknown fault rule fields: {', '.join(sorted(unknown))}")
         try:
-            pattern = re.compile(str(raw.get("path", "")))
+            # Case-insensitive: clients spell the same Cin7 endpoint saleList and SaleList.
+            pattern = re.compile(str(raw.get("path", "")), re.IGNORECASE)
         except re.error as exc:
             raise FaultRuleError(f"path is not a valid regular expression: {exc}") from None
         action = raw.get("action", "respond")

@@ -252,8 +252,10 @@ def test_credit_note_refund_and_restock(cin7: Cin7) -> None:
     full = cin7.sale(sale_id)
     assert full["CreditNotes"][0]["Refunds"][0]["Reference"] == "afterpay-refund-1"
     assert full["COGSAmount"] == 52  # 2 shipped, 1 back
-    again = cin7.post("sale/creditnote", note)
-    assert "a simple sale has one credit note" in error_text(again)
+    again = cin7.post("sale/creditnote", note)  # an AUTHORISED credit note can not be posted again
+    assert again.status_code == 400
+    assert error_text(again).startswith(f"Credit note {credit['CreditNoteNumber']} is AUTHORISED")
+    assert cin7.row(sale_id)["Type"] == "Simple Sale"
 
 
 def test_a_credit_note_can_not_exceed_the_invoice(cin7: Cin7) -> None:

@@ -5,11 +5,17 @@
   integrator practice). ``Lines`` or ``AdditionalCharges`` left out are copied from the order
   (UNVERIFIED, cin7.md "Unverified" item 3); revenue ``Account`` defaults to the sale's
   DefaultAccount. ``PUT`` authorises a draft (``{SaleID, TaskID, Status: "AUTHORISED"}``).
-* ``POST /sale/creditnote`` needs the invoice AUTHORISED or PAID; its TaskID is the sale ID too.
-  Restock lines put shipped goods back on hand when the credit note is authorised.
-* ``POST /sale/payment``: PAYMENT needs an authorised invoice, REFUND an authorised credit note,
-  PREPAYMENT an authorised quote with order and invoice not yet authorised ([APIB] L24574-L24578);
-  the amount may not exceed what is outstanding. The invoice becomes PAID when fully paid.
+* ``POST /sale/creditnote`` needs the invoice AUTHORISED or PAID. A sale has a list of credit-note
+  tasks, oldest first ([APIB] L24383-L24390): ``TaskID`` = the sale ID writes the first one
+  (created if missing); the empty GUID creates a new one, whose task ID is the sale ID if it is
+  the first, else a fresh GUID, and then the sale becomes an Advanced Sale (cin7.md A5: a second
+  document of a kind converts a simple sale, as a second fulfilment does; UNVERIFIED for credit
+  notes); the task ID of an existing credit note overwrites it while it is DRAFT. Each has its own
+  CR- number. Restock lines put shipped goods back on hand when that credit note is authorised.
+* ``POST /sale/payment``: PAYMENT needs an authorised invoice, REFUND an authorised credit note
+  (its ``TaskID`` names the credit-note task), PREPAYMENT an authorised quote with order and
+  invoice not yet authorised ([APIB] L24574-L24578); the amount may not exceed what is
+  outstanding (for a refund: on that credit note). The invoice becomes PAID when fully paid.
 """
 
 from __future__ import annotations
@@ -44,12 +50,18 @@ PAYMENT_KINDS = ("PAYMENT", "PREPAYMENT", "REFUND")
 def _task_is_sale(body: Fields, sale: Sale, what: str) -> None:
     task_id = body.required_guid("TaskID")
     if task_id == EMPTY_GUID:
+        if sale.advanced:
+            raise ValidationError(
+                f"TaskID {EMPTY_GUID} creates an additional {what} task: the sandbox simulates several credit "
+                f"notes per sale, but one {what}, whose TaskID is the SaleID."
+            )
         raise ValidationError(
             f"TaskID {EMPTY_GUID} creates an additional {what} task, which only Advanced sales have: "
             f"on a simple sale the {what} TaskID is the SaleID."
         )
     if task_id != sale.id:
-        raise ValidationError(f"{what.capitalize()} task {task_id} not found: on a simple sale it is the SaleID.")
+        where = "in the sandbox" if sale.advanced else "on a simple sale"
+        raise ValidationError(f"{what.capitalize()} task {task_id} not found: {where} it is the SaleID.")
 
 
 def _copied_lines(sale: Sale) -> list[Line]:
@@ -145,19 +157,18 @@ def put_invoice(store: Cin7Store, body: Fields, *, tax_validation: str) -> tuple
     return sale, [payloads.invoice_authorised(store, sale)] if status == AUTHORISED else []
 
 
-def post_credit_note(store: Cin7Store, body: Fields, *, tax_validation: str) -> tuple[Sale, list[Event]]:
-    """POST /sale/creditnote."""
+def post_credit_note(store: Cin7Store, body: Fields, *, tax_validation: str) -> tuple[Sale, CreditNote, list[Event]]:
+    """POST /sale/creditnote: create a credit-note task or overwrite a DRAFT one."""
     sale = sale_for_write(store, body)
     if sale.invoice is None or invoice_status(sale) not in (AUTHORISED, PAID):
         raise RuleError("Invoice is not authorised: a credit note needs an AUTHORISED or PAID invoice.")
-    if sale.credit_note is not None and sale.credit_note.status not in EDITABLE:
-        raise RuleError(
-            f"Credit note status is {sale.credit_note.status}: a simple sale has one credit note, "
-            "and only a DRAFT one can be posted again."
-        )
     task_id = body.required_guid("TaskID")
-    if task_id not in (sale.id, EMPTY_GUID):
-        raise ValidationError(f"Credit note task {task_id} not found: on a simple sale it is the SaleID.")
+    existing = _credit_note_task(sale, task_id)
+    if existing is not None and existing.status not in EDITABLE:
+        raise RuleError(
+            f"Credit note {existing.number} is {existing.status}: only a DRAFT credit note can be posted again. "
+            f"Send TaskID {EMPTY_GUID} to create another credit note."
+        )
     invoice_number = body.required_text("CreditNoteInvoiceNumber")
     if invoice_number.strip() != sale.invoice.number:
         raise ValidationError(f"CreditNoteInvoiceNumber: Invoice '{invoice_number}' not found on this sale.")
@@ -169,32 +180,65 @@ def post_credit_note(store: Cin7Store, body: Fields, *, tax_validation: str) -> 
     charges = reader.charges(body.objects("AdditionalCharges") or [])
     if not lines and not charges:
         raise ValidationError("The credit note has no lines: send Lines or AdditionalCharges.")
-    restock = [_restock_line(store, sale, item) for item in body.objects("Restock") or []]
+    restocked: dict[str, Decimal] = {}
+    restock = [_restock_line(store, sale, item, restocked) for item in body.objects("Restock") or []]
     rate = body.decimal("CreditNoteConversionRate", places=4)
-    note = sale.credit_note or CreditNote(task_id=sale.id)
+    # The first credit note's task is the sale itself; later ones get their own task ID.
+    note = existing or CreditNote(task_id=new_id() if sale.credit_notes else sale.id)
     note.lines, note.charges, note.restock = lines, charges, restock
-    if totals(sale, note).total > totals(sale, sale.invoice).total:
-        raise RuleError("The credit note's Total is more than the invoice's Total.")
+    _check_credit_total(sale, note)
     note.status = status
     note.memo = body.text("Memo", max_length=1024) or ""
     note.combine_additional_charges = body.boolean("CombineAdditionalCharges")
     note.invoice_number = sale.invoice.number
     note.credit_date = credit_date
     note.conversion_rate = rate if rate is not None else sale.currency_rate
-    if not note.number:
+    if existing is None:
         note.number = store.next_number("CR")
-    sale.credit_note = note
+        if sale.credit_notes:
+            sale.advanced = True  # a second credit note: Simple -> Advanced Sale (UNVERIFIED)
+            store.task_index[note.task_id] = sale.id
+        sale.credit_notes.append(note)
     store.touch(sale)
     store.sales[sale.id] = sale
     if status != AUTHORISED:
-        return sale, []
-    events = [payloads.credit_note_authorised(sale)]
-    changed = stock.restock(store, sale, note.task_id, credit_date)
+        return sale, note, []
+    events = [payloads.credit_note_authorised(sale, note)]
+    changed = stock.restock(store, sale, note, credit_date)
     stock_event = payloads.stock_changed(store, changed) if changed else None
-    return sale, events + ([stock_event] if stock_event else [])
+    return sale, note, events + ([stock_event] if stock_event else [])
 
 
-def _restock_line(store: Cin7Store, sale: Sale, item: Fields) -> RestockLine:
+def _credit_note_task(sale: Sale, task_id: str) -> CreditNote | None:
+    """The credit note a POST names; None when it asks for a new one."""
+    if task_id == EMPTY_GUID:
+        return None
+    note = sale.credit_note(task_id)
+    if note is None and task_id != sale.id:
+        raise ValidationError(
+            f"Credit note task {task_id} not found on this sale: send the SaleID for its first credit note, "
+            f"the TaskID of one of its credit notes, or {EMPTY_GUID} for a new one."
+        )
+    return note
+
+
+def _check_credit_total(sale: Sale, note: CreditNote) -> None:
+    """A credit note may not take the invoice below zero together with the other authorised ones."""
+    assert sale.invoice is not None
+    invoice_total = totals(sale, sale.invoice).total
+    others = sum((totals(sale, n).total for n in sale.authorised_credit_notes if n is not note), ZERO)
+    if totals(sale, note).total + others <= invoice_total:
+        return
+    if not others:
+        raise RuleError("The credit note's Total is more than the invoice's Total.")
+    raise RuleError(
+        f"The credit note's Total is more than is left to credit on the invoice: {max(invoice_total - others, ZERO)} "
+        "(the invoice's Total less its other authorised credit notes)."
+    )
+
+
+def _restock_line(store: Cin7Store, sale: Sale, item: Fields, restocked: dict[str, Decimal]) -> RestockLine:
+    """One Restock line; ``restocked`` adds up this credit note's quantities per product."""
     where = item.where
     product_id = item.guid("ProductID")
     sku = item.text("SKU", max_length=50)
@@ -208,7 +252,9 @@ def _restock_line(store: Cin7Store, sale: Sale, item: Fields) -> RestockLine:
         raise ValidationError(f"{where}: Quantity must be 1 or more.")
     if not sale.shipped:
         raise RuleError("Nothing has been shipped: only shipped goods can be restocked.")
-    if quantity > stock.shipped_quantity(sale, product.id):
+    # Shipped less what authorised credit notes have already put back, less earlier lines of this one.
+    restocked[product.id] = restocked.get(product.id, ZERO) + quantity
+    if restocked[product.id] > stock.shipped_quantity(sale, product.id):
         raise RuleError(f"{where}: more {product.sku} to restock than was shipped.")
     location_id = item.guid("RestockLocationID") or item.guid("LocationID")
     location_name = item.text("RestockLocation", max_length=256) or item.text("Location", max_length=256)
@@ -226,23 +272,29 @@ def _restock_line(store: Cin7Store, sale: Sale, item: Fields) -> RestockLine:
 # -- payments ---------------------------------------------------------------------------------------
 
 
-def _outstanding(sale: Sale, kind: str, excluding: Payment | None = None) -> Decimal:
+def _outstanding(sale: Sale, kind: str, note: CreditNote | None, excluding: Payment | None = None) -> Decimal:
     others = [p for p in sale.payments if p is not excluding]
     if kind == "PAYMENT":
         assert sale.invoice is not None
         paid = sum((p.amount for p in others if p.kind in ("PAYMENT", "PREPAYMENT")), ZERO)
         return totals(sale, sale.invoice).total - paid
     if kind == "REFUND":
-        assert sale.credit_note is not None
-        return totals(sale, sale.credit_note).total - sum((p.amount for p in others if p.kind == "REFUND"), ZERO)
+        # Each credit note is refunded on its own: only up to its Total, less its own refunds.
+        assert note is not None
+        refunds = (p.amount for p in others if p.kind == "REFUND" and p.task_id == note.task_id)
+        return totals(sale, note).total - sum(refunds, ZERO)
     return totals(sale, sale.quote).total - sum((p.amount for p in others if p.kind == "PREPAYMENT"), ZERO)
 
 
-def _check_allowed(sale: Sale, kind: str) -> None:
+def _check_allowed(sale: Sale, kind: str, note: CreditNote | None) -> None:
     if kind == "PAYMENT" and invoice_status(sale) not in (AUTHORISED, PAID):
         raise RuleError("Payments are available only for sales with an authorised invoice.")
-    if kind == "REFUND" and (sale.credit_note is None or sale.credit_note.status != AUTHORISED):
-        raise RuleError("Refunds are available only for sales with an authorised credit note.")
+    if kind == "REFUND" and (note is None or note.status != AUTHORISED):
+        if note is None:
+            raise RuleError("Refunds are available only for sales with an authorised credit note.")
+        raise RuleError(
+            f"Refunds are available only against an authorised credit note: {note.number} is {note.status}."
+        )
     if kind == "PREPAYMENT":
         if sale.quote.status != AUTHORISED:
             raise RuleError("Prepayments are available only for sales with an authorised quote.")
@@ -250,11 +302,11 @@ def _check_allowed(sale: Sale, kind: str) -> None:
             raise RuleError("Prepayments are available only before the order and invoice are authorised.")
 
 
-def _amount(body: Fields, sale: Sale, kind: str, excluding: Payment | None = None) -> Decimal:
+def _amount(body: Fields, sale: Sale, kind: str, note: CreditNote | None, excluding: Payment | None = None) -> Decimal:
     amount = body.required_decimal("Amount", places=2)
     if amount <= 0:
         raise ValidationError("Amount must be greater than 0.")
-    outstanding = _outstanding(sale, kind, excluding)
+    outstanding = _outstanding(sale, kind, note, excluding)
     if amount > outstanding:
         raise RuleError(f"Amount {amount} is more than the outstanding balance of {max(outstanding, ZERO)}.")
     return amount
@@ -273,7 +325,7 @@ def _bank_account(store: Cin7Store, body: Fields) -> str:
 def post_payment(store: Cin7Store, body: Fields) -> tuple[Sale, Payment, list[Event]]:
     """POST /sale/payment."""
     task_id = body.required_guid("TaskID")
-    current = store.sales.get(task_id)
+    current = store.sale_of_task(task_id)
     if current is None:
         raise ValidationError(f"Sale task with TaskID {task_id} not found.")
     sale = copy.deepcopy(current)
@@ -282,15 +334,21 @@ def post_payment(store: Cin7Store, body: Fields) -> tuple[Sale, Payment, list[Ev
     kind = body.required_text("Type").strip().upper()
     if kind not in PAYMENT_KINDS:
         raise ValidationError("Type must be PAYMENT, PREPAYMENT or REFUND.")
-    _check_allowed(sale, kind)
-    amount = _amount(body, sale, kind)
+    if kind != "REFUND" and task_id != sale.id:
+        raise ValidationError(
+            f"TaskID {task_id} is a credit note task: a {kind} goes to the sale's own task (the SaleID)."
+        )
+    # A refund names its credit-note task; the SaleID names the first credit note.
+    note = sale.credit_note(task_id) if kind == "REFUND" else None
+    _check_allowed(sale, kind, note)
+    amount = _amount(body, sale, kind, note)
     date_paid = body.datetime("DatePaid", required=True)
     assert date_paid is not None
     rate = body.decimal("CurrencyRate", places=4)
     item = Payment(
         id=new_id(),
         sale_id=sale.id,
-        task_id=sale.id,
+        task_id=task_id,
         kind=kind,
         reference=body.text("Reference") or "",
         amount=amount,
@@ -327,7 +385,8 @@ def put_payment(store: Cin7Store, body: Fields) -> tuple[Sale, Payment]:
     sale = copy.deepcopy(current)
     item = next(p for p in sale.payments if p.id == payment_id)
     if body.given("Amount"):
-        item.amount = _amount(body, sale, item.kind, excluding=item)
+        note = sale.credit_note(item.task_id) if item.kind == "REFUND" else None
+        item.amount = _amount(body, sale, item.kind, note, excluding=item)
     if body.given("DatePaid"):
         date_paid = body.datetime("DatePaid")
         assert date_paid is not None

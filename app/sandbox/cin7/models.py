@@ -300,7 +300,7 @@ class RestockLine:
 
 @dataclass
 class CreditNote(Document):
-    """The credit note of a simple sale (its task ID is the sale ID)."""
+    """A credit-note task of a sale: the first one's task ID is the sale ID, later ones a fresh GUID."""
 
     task_id: str = ""
     number: str = ""
@@ -429,7 +429,10 @@ class Sale:
     quote: Quote = field(default_factory=Quote)
     order: Order = field(default_factory=Order)
     invoice: Invoice | None = None
-    credit_note: CreditNote | None = None
+    # Oldest first. The first credit note's task ID is the sale ID; a second one (POSTed with the
+    # empty GUID) gets a fresh GUID and turns the sale into an Advanced Sale (``advanced``).
+    credit_notes: list[CreditNote] = field(default_factory=list)
+    advanced: bool = False
     fulfilment: Fulfilment | None = None
     payments: list[Payment] = field(default_factory=list)
     allocations: list[Allocation] = field(default_factory=list)
@@ -438,6 +441,24 @@ class Sale:
     def payments_of(self, kind: str) -> list[Payment]:
         """Payments of one kind (PAYMENT, PREPAYMENT, REFUND)."""
         return [p for p in self.payments if p.kind == kind]
+
+    def credit_note(self, task_id: str) -> CreditNote | None:
+        """The credit note whose task ID is ``task_id``."""
+        return next((n for n in self.credit_notes if n.task_id == task_id), None)
+
+    @property
+    def latest_credit_note(self) -> CreditNote | None:
+        """The most recently created credit note (its number is the sale's ``CreditNoteNumber``)."""
+        return self.credit_notes[-1] if self.credit_notes else None
+
+    @property
+    def authorised_credit_notes(self) -> list[CreditNote]:
+        """The credit notes that are AUTHORISED, oldest first."""
+        return [n for n in self.credit_notes if n.status == AUTHORISED]
+
+    def refunds_of(self, note: CreditNote) -> list[Payment]:
+        """The REFUND payments made against one credit note (by its task ID)."""
+        return [p for p in self.payments if p.kind == "REFUND" and p.task_id == note.task_id]
 
     @property
     def backordered(self) -> bool:

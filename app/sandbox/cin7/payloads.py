@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from app.sandbox.cin7 import render
-from app.sandbox.cin7.models import Customer, Sale
+from app.sandbox.cin7.models import CreditNote, Customer, Sale
 from app.sandbox.cin7.statuses import invoice_paid, totals
 from app.sandbox.cin7.stock import availability
 from app.sandbox.cin7.store import Cin7Store
@@ -141,16 +141,16 @@ def invoice_authorised(store: Cin7Store, sale: Sale) -> Event:
     )
 
 
-def credit_note_authorised(sale: Sale) -> Event:
-    """Sale/CreditNoteAuthorised (its CreditNoteNumber has the example's trailing space)."""
-    assert sale.credit_note is not None
+def credit_note_authorised(sale: Sale, note: CreditNote) -> Event:
+    """Sale/CreditNoteAuthorised for one credit note: its number (with the example's trailing
+    space) and its TaskID, so a sale with several credit notes fires one event per note."""
     return Event(
         "Sale/CreditNoteAuthorised",
         {
             "SaleID": _upper(sale.id),
             "SaleOrderNumber": sale.order_number,
-            "CreditNoteNumber": f"{sale.credit_note.number} ",
-            "TaskID": _upper(sale.credit_note.task_id),
+            "CreditNoteNumber": f"{note.number} ",
+            "TaskID": _upper(note.task_id),
             **_customer_fields(sale),
             "EventType": "Sale/CreditNoteAuthorised",
         },

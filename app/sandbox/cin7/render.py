@@ -174,7 +174,7 @@ def payment(sale: Sale, item: Payment) -> Json:
         "ID": item.id,
         "SaleOrderNumber": sale.order_number,
         "InvoiceNumber": None if is_refund or sale.invoice is None else sale.invoice.number,
-        "CreditNoteNumber": sale.credit_note.number if is_refund and sale.credit_note else None,
+        "CreditNoteNumber": _refunded_note_number(sale, item),
         "Type": PAYMENT_TYPES[item.kind],
         "Reference": item.reference,
         "Amount": number(item.amount),
@@ -184,6 +184,17 @@ def payment(sale: Sale, item: Payment) -> Json:
         "DateCreated": fmt_created(item.created),
         "CreditID": None,
     }
+
+
+def _refunded_note_number(sale: Sale, item: Payment) -> str | None:
+    """The number of the credit note a refund was made against (by its task ID)."""
+    note = sale.credit_note(item.task_id) if item.kind == "REFUND" else None
+    return note.number if note else None
+
+
+def sale_type(sale: Sale) -> str:
+    """``Type``: a sale with a second credit note has become an Advanced Sale."""
+    return "Advanced Sale" if sale.advanced else "Simple Sale"
 
 
 def _totals(sale: Sale, document: Document) -> Json:
@@ -345,7 +356,7 @@ def sale(store: Cin7Store, item: Sale, *, transactions: bool = False, movements:
         "CurrencyRate": number(item.currency_rate),
         "SalesRepresentative": item.sales_representative,
         "ServiceOnly": False,
-        "Type": "Simple Sale",
+        "Type": sale_type(item),
         "SourceChannel": None,
         "Quote": {
             "Memo": quote.memo,
@@ -384,18 +395,17 @@ def sale(store: Cin7Store, item: Sale, *, transactions: bool = False, movements:
                 "Paid": number(invoice_paid(item)),
             }
         ]
-    if item.credit_note is not None:
-        note = item.credit_note
-        body["CreditNotes"] = [
-            {
-                **_credit_note_header(note),
-                "Lines": [line(store, x, "invoice", full=True) for x in note.lines],
-                "AdditionalCharges": [charge(c, with_account=True) for c in note.charges],
-                "Refunds": [payment_line(p) for p in item.payments_of("REFUND")],
-                "Restock": [_restock(x, with_restock_location=False) for x in note.restock],
-                **_totals(item, note),
-            }
-        ]
+    body["CreditNotes"] = [
+        {
+            **_credit_note_header(note),
+            "Lines": [line(store, x, "invoice", full=True) for x in note.lines],
+            "AdditionalCharges": [charge(c, with_account=True) for c in note.charges],
+            "Refunds": [payment_line(p) for p in item.refunds_of(note)],
+            "Restock": [_restock(x, with_restock_location=False) for x in note.restock],
+            **_totals(item, note),
+        }
+        for note in item.credit_notes
+    ]
     if movements:
         body["InventoryMovements"] = [
             {
@@ -443,8 +453,7 @@ def sale_transactions(store: Cin7Store, item: Sale) -> list[Json]:
         (p.task_id, p.account, "610", p.reference or "Payment", p.amount, p.date_paid)
         for p in item.payments_of("PAYMENT") + item.payments_of("PREPAYMENT")
     )
-    if item.credit_note is not None and item.credit_note.status == AUTHORISED:
-        note = item.credit_note
+    for note in item.authorised_credit_notes:
         for name, total, tax, account, rule in _postings(item, note.lines, note.charges):
             entries.append((note.task_id, account, "610", name, total - tax if item.tax_inclusive else total, None))
             if tax:
@@ -485,7 +494,7 @@ def sale_row(store: Cin7Store, item: Sale) -> Json:
     """A ``/saleList`` row (examples/core_saleList_GET_response.json)."""
     statuses = sale_statuses(item)
     invoice = item.invoice
-    note = item.credit_note
+    note = item.latest_credit_note
     return {
         "SaleID": item.id,
         "OrderNumber": item.order_number,
@@ -514,7 +523,7 @@ def sale_row(store: Cin7Store, item: Sale) -> Json:
         "CombinedInvoiceStatus": statuses.combined_invoice,
         "CreditNoteStatus": statuses.credit_note,
         "FulFilmentStatus": statuses.fulfilment,
-        "Type": "Simple Sale",
+        "Type": sale_type(item),
         "SourceChannel": None,
         "ExternalID": item.external_id,
         "OrderLocationID": item.location_id,
@@ -567,11 +576,16 @@ def invoice_document(store: Cin7Store, item: Sale) -> Json:
     return {"SaleID": item.id, "Invoices": invoices}
 
 
-def credit_note_document(store: Cin7Store, item: Sale, *, include_payments: bool) -> Json:
-    """``/sale/creditnote`` ([APIB] L24306)."""
+def credit_note_document(
+    store: Cin7Store, item: Sale, *, include_payments: bool, only: CreditNote | None = None
+) -> Json:
+    """``/sale/creditnote`` ([APIB] L24306): every credit note, oldest first, or ``only`` one.
+
+    With ``include_payments`` each note carries its own refunds and ``CreditNoteBalance`` (its
+    Total less those refunds while it is authorised, else 0).
+    """
     notes = []
-    if item.credit_note is not None:
-        note = item.credit_note
+    for note in [only] if only is not None else item.credit_notes:
         header = _credit_note_header(note)
         body: Json = {
             "TaskID": header.pop("TaskID"),
@@ -582,11 +596,11 @@ def credit_note_document(store: Cin7Store, item: Sale, *, include_payments: bool
             "Restock": [_restock(x, with_restock_location=True) for x in note.restock],
         }
         if include_payments:
-            balance = totals(item, note).total - refunded(item) if note.status == AUTHORISED else Decimal("0")
+            balance = totals(item, note).total - refunded(item, note) if note.status == AUTHORISED else Decimal("0")
             body["CreditNoteBalance"] = number(balance)
             body["Payments"] = [
                 {k: v for k, v in payment(item, p).items() if k not in ("SaleID", "TaskID")}
-                for p in item.payments_of("REFUND")
+                for p in item.refunds_of(note)
             ]
         notes.append(body)
     return {"SaleID": item.id, "CreditNotes": notes}

@@ -1,10 +1,11 @@
 """Sale headers: create, update, void and undo (cin7.md A7).
 
-Every sale is a Simple Sale (one quote, order, fulfilment, invoice and credit note; their task IDs
-are the sale ID). A POST needs ``Location`` and a customer, by ``CustomerID`` or by exact name;
-``CustomerID`` wins when both are sent, as in the blueprint's example where the posted name
-"Test" comes back as the customer's real name. Unknown properties are ignored, as .NET model
-binding ignores them (an embedded ``Order`` is therefore not created: cin7.md A7 UNVERIFIED).
+Every sale starts as a Simple Sale (one quote, order, fulfilment and invoice; their task IDs are
+the sale ID); a second credit note turns it into an Advanced Sale (billing.py). A POST needs
+``Location`` and a customer, by ``CustomerID`` or by exact name; ``CustomerID`` wins when both
+are sent, as in the blueprint's example where the posted name "Test" comes back as the
+customer's real name. Unknown properties are ignored, as .NET model binding ignores them (an
+embedded ``Order`` is therefore not created: cin7.md A7 UNVERIFIED).
 """
 
 from __future__ import annotations
@@ -178,7 +179,8 @@ def _apply_header(store: Cin7Store, sale: Sale, body: Fields) -> None:
 
 def _documents(sale: Sale) -> list[Document]:
     docs: list[Document] = [sale.quote, sale.order]
-    docs += [d for d in (sale.invoice, sale.credit_note) if d is not None]
+    docs += [sale.invoice] if sale.invoice is not None else []
+    docs += sale.credit_notes
     return docs
 
 
@@ -265,9 +267,8 @@ def void_sale(store: Cin7Store, sale: Sale) -> list[Event]:
         raise RuleError("Sale has payments. Delete the payments before voiding the sale.")
     changed = stock.release(store, sale)
     # "everything VOIDED": quote and order too, even a quote the sale skipped.
-    for document in (sale.quote, sale.order, sale.invoice, sale.credit_note):
-        if document is not None:
-            document.status = VOIDED
+    for document in _documents(sale):
+        document.status = VOIDED
     if sale.fulfilment is not None:
         task = sale.fulfilment
         task.pick_status = task.pack_status = task.ship_status = VOIDED
@@ -279,14 +280,15 @@ def void_sale(store: Cin7Store, sale: Sale) -> list[Event]:
 def undo_sale(store: Cin7Store, sale: Sale) -> list[Event]:
     """DELETE /sale?Void=false: revert every authorisation (cin7.md A7 "undo").
 
-    Authorised quote, order, invoice and credit note go back to DRAFT; allocations are released,
-    a shipment and restocks are reversed. Refused while payments are recorded.
+    Authorised quote, order, invoice and every credit note go back to DRAFT (each keeps its number
+    and task ID, and an Advanced Sale stays one); allocations are released, a shipment and every
+    restock are reversed. Refused while payments (refunds included) are recorded.
     """
     if sale.voided:
         raise RuleError("Sale is voided and can not be undone.")
     if sale.payments:
         raise RuleError("Sale has payments. Delete the payments before undoing the sale.")
-    documents = [d for d in (sale.quote, sale.order, sale.invoice, sale.credit_note) if d is not None]
+    documents = _documents(sale)
     if not any(d.status == AUTHORISED for d in documents):
         raise RuleError("There is nothing to undo: no document of the sale is authorised.")
     changed = stock.reverse_movements(store, sale) | stock.release(store, sale)

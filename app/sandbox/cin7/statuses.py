@@ -10,6 +10,12 @@ Choices where the blueprint is silent (docs/sandbox-cin7.md "Choices"):
   CombinedInvoiceStatus INVOICED and CombinedPaymentStatus PAID).
 * Shipped but not invoiced: ``SHIPPED`` (the A5 table has no row for it).
 * Credit note authorised with nothing left to settle: COMPLETED if shipped, else CREDITED.
+* Several credit notes (cin7.md A5 "Advanced sale"): InvoiceAmount is the invoice less every
+  AUTHORISED credit note, PaidAmount the payments less every refund. ``CreditNoteStatus`` is
+  AUTHORISED when every credit note is, DRAFT while one is still a draft; the sale counts as
+  credited (CREDITED, ``INVOICED / CREDITED``) as soon as one is authorised.
+* ``NOT REFUNDED`` means money is owed back: a credit note is authorised and PaidAmount exceeds
+  InvoiceAmount. A credit note that cancels an unpaid amount (no refund) leaves the sale balanced.
 * CombinedInvoiceStatus uses the values seen in the examples: NOT AVAILABLE, NOT INVOICED,
   INVOICED, INVOICED / CREDITED, VOIDED (cin7.md A5 says to keep it a free string).
 """
@@ -19,7 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from app.sandbox.cin7.models import AUTHORISED, DRAFT, NOT_AVAILABLE, PAID, VOIDED, Document, Sale
+from app.sandbox.cin7.models import AUTHORISED, DRAFT, NOT_AVAILABLE, PAID, VOIDED, CreditNote, Document, Sale
 from app.sandbox.cin7.money import ZERO, Totals, document_totals
 
 
@@ -52,9 +58,25 @@ def invoice_paid(sale: Sale) -> Decimal:
     return sum((p.amount for p in sale.payments if p.kind in ("PAYMENT", "PREPAYMENT")), ZERO)
 
 
-def refunded(sale: Sale) -> Decimal:
-    """What has been refunded against the credit note."""
-    return sum((p.amount for p in sale.payments_of("REFUND")), ZERO)
+def refunded(sale: Sale, note: CreditNote | None = None) -> Decimal:
+    """What has been refunded: against one credit note, or against all of them."""
+    refunds = sale.payments_of("REFUND") if note is None else sale.refunds_of(note)
+    return sum((p.amount for p in refunds), ZERO)
+
+
+def credited_total(sale: Sale) -> Decimal:
+    """The total of the sale's AUTHORISED credit notes."""
+    return sum((totals(sale, n).total for n in sale.authorised_credit_notes), ZERO)
+
+
+def credit_note_status(sale: Sale) -> str:
+    """CreditNoteStatus: NOT AVAILABLE without credit notes, AUTHORISED once all are, else DRAFT."""
+    if not sale.credit_notes:
+        return NOT_AVAILABLE
+    states = {n.status for n in sale.credit_notes}
+    if states == {AUTHORISED}:
+        return AUTHORISED
+    return VOIDED if VOIDED in states else DRAFT
 
 
 def invoice_status(sale: Sale) -> str:
@@ -72,11 +94,11 @@ def invoice_status(sale: Sale) -> str:
 def sale_statuses(sale: Sale) -> SaleStatuses:
     """Derive every status of ``sale``."""
     invoice = invoice_status(sale)
-    credit = sale.credit_note.status if sale.credit_note else NOT_AVAILABLE
+    credit = credit_note_status(sale)
     invoiced = invoice in (AUTHORISED, PAID)
-    credited = credit == AUTHORISED
+    credited = bool(sale.authorised_credit_notes)
     invoice_total = totals(sale, sale.invoice).total if sale.invoice and invoiced else ZERO
-    credit_total = totals(sale, sale.credit_note).total if sale.credit_note and credited else ZERO
+    credit_total = credited_total(sale)
     # cin7.md A6: InvoiceAmount = invoices - credit notes; PaidAmount = paid - refunded.
     invoice_amount = invoice_total - credit_total
     paid_amount = invoice_paid(sale) - refunded(sale)
@@ -114,7 +136,8 @@ def sale_statuses(sale: Sale) -> SaleStatuses:
         combined_invoice = "NOT INVOICED" if ordered else NOT_AVAILABLE
 
     balance = invoice_amount - paid_amount
-    if credited and refunded(sale) < credit_total:
+    if credited and balance < 0:
+        # More has been paid than the credited invoice asks for: a refund is due.
         combined_payment = "NOT REFUNDED"
     elif invoiced:
         if paid_amount <= 0 < invoice_amount:

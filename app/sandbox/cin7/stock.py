@@ -14,7 +14,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from app.sandbox.cin7.errors import RuleError
-from app.sandbox.cin7.models import Allocation, Location, Movement, Product, Sale
+from app.sandbox.cin7.models import Allocation, CreditNote, Location, Movement, Product, Sale
 from app.sandbox.cin7.money import ZERO, cents
 from app.sandbox.cin7.store import Cin7Store
 
@@ -104,11 +104,11 @@ def ship(store: Cin7Store, sale: Sale, task_id: str, when: datetime) -> Changed:
     return changed
 
 
-def restock(store: Cin7Store, sale: Sale, task_id: str, when: datetime) -> Changed:
-    """Put the credit note's restock lines back on hand."""
+def restock(store: Cin7Store, sale: Sale, note: CreditNote, when: datetime) -> Changed:
+    """Put one credit note's restock lines back on hand (movements under the note's task ID)."""
     changed: Changed = set()
-    assert sale.credit_note is not None
-    for line in sale.credit_note.restock:
+    task_id = note.task_id
+    for line in note.restock:
         key = (line.product_id, line.location_id)
         store.ensure_stock_record(key)
         store.on_hand[key] += line.quantity
@@ -138,7 +138,7 @@ def reverse_movements(store: Cin7Store, sale: Sale) -> Changed:
 
 
 def shipped_quantity(sale: Sale, product_id: str) -> Decimal:
-    """How much of a product the sale has shipped, less what was restocked."""
+    """How much of a product the sale has shipped, less what every credit note has restocked."""
     return -sum((m.quantity for m in sale.movements if m.product_id == product_id), ZERO)
 
 

@@ -50,6 +50,9 @@ class Cin7Store:
         self.on_hand: dict[StockKey, Decimal] = {}
         self.allocated: dict[StockKey, Decimal] = {}
         self.payment_index: dict[str, str] = {}  # payment ID -> sale ID
+        # task ID -> sale ID of the credit notes whose task ID is not the sale ID (the second and
+        # later ones), so POST /sale/payment can find the sale of a REFUND's credit-note task.
+        self.task_index: dict[str, str] = {}
         self._counters: dict[str, int] = {}
         self._last_stamp: datetime | None = None
 
@@ -115,6 +118,11 @@ class Cin7Store:
         """The payment term with this name (case-insensitive)."""
         wanted = name.strip().lower()
         return next((x for x in self.payment_terms.values() if x.name.lower() == wanted), None)
+
+    def sale_of_task(self, task_id: str) -> Sale | None:
+        """The sale a task ID belongs to: the sale ID itself, or a later credit-note task."""
+        sale = self.sales.get(task_id)
+        return sale if sale is not None else self.sales.get(self.task_index.get(task_id, ""))
 
     def account(self, code: str) -> Account | None:
         """The account with this code."""

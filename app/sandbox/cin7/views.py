@@ -310,9 +310,11 @@ def get_credit_note(call: Call) -> Reply:
 
 
 def post_credit_note(call: Call) -> Reply:
-    """POST /sale/creditnote."""
-    sale, events = billing.post_credit_note(call.runtime.store, call.body(), tax_validation=_tax_validation(call))
-    return Reply(render.credit_note_document(call.runtime.store, sale, include_payments=False), events)
+    """POST /sale/creditnote: answers with the credit note written (as the blueprint's example,
+    which returns CR-00002 alone for a sale that already had CR-00001)."""
+    store = call.runtime.store
+    sale, note, events = billing.post_credit_note(store, call.body(), tax_validation=_tax_validation(call))
+    return Reply(render.credit_note_document(store, sale, include_payments=False, only=note), events)
 
 
 def get_payments(call: Call) -> Reply:

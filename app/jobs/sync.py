@@ -1,0 +1,61 @@
+"""The per-order sync job: every path (upsert-cin7, polling, webhooks, reconcile, backfill)
+ends here."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from typing import Any
+
+from rq import Retry
+from rq.job import Job
+
+from app.afterpay.schemas import load_payment
+from app.jobs.context import services
+from app.services import Services
+from app.sync.factory import order_sync
+
+JOB_TIMEOUT = 300
+RETRY = Retry(max=6, interval=[10, 30, 60, 300, 900, 1800])
+"""Outages longer than the in-call retries (seconds) are ridden out here: about an hour in all."""
+
+
+def sync_order(order_id: str, payment: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Make Cin7 match Afterpay order ``order_id``; ``payment`` is the Afterpay Payment JSON
+    when the caller already has it (upsert-cin7 with a body), else it is fetched."""
+    result = order_sync(services()).sync(order_id, load_payment(payment) if payment is not None else None)
+    return result.to_dict()
+
+
+def enqueue_sync(
+    svc: Services,
+    order_id: str,
+    *,
+    payment: dict[str, Any] | None = None,
+    kind: str = "sync",
+    dedup: str | None = None,
+    request_id: str | None = None,
+) -> Job:
+    """Queue ``sync_order`` for ``order_id``.
+
+    ``dedup`` makes the job id deterministic (e.g. from an Idempotency-Key): enqueuing the
+    same one twice while the first is still known to RQ gives back the first job.
+    """
+    suffix = hashlib.sha256(dedup.encode()).hexdigest()[:12] if dedup else uuid.uuid4().hex[:12]
+    job_id = svc.keys.job_id("sync", order_id, suffix)
+    queue = svc.queue("sync")
+    if dedup:
+        existing = queue.fetch_job(job_id)
+        if existing is not None:
+            return existing
+    return queue.enqueue(
+        "app.jobs.sync.sync_order",
+        order_id,
+        payment,
+        job_id=job_id,
+        job_timeout=JOB_TIMEOUT,
+        retry=RETRY,
+        result_ttl=7 * 24 * 3600,
+        failure_ttl=30 * 24 * 3600,
+        meta={"kind": kind, "orderId": order_id, **({"request_id": request_id} if request_id else {})},
+    )

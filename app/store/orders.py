@@ -1,0 +1,172 @@
+"""Per-order sync state: the Cin7 checkpoint, cross-references, the lock and the audit trail.
+
+One hash per Afterpay order (``<ns>:order:<id>``) holds the bridge's checkpoint — the
+``Cin7Sale`` snapshot of what it knows Cin7 holds, rewritten after every write — and, while a
+non-idempotent write is on the wire, which one (``pending``). A job that finds ``pending``
+set (its predecessor crashed, or the answer was lost) reads the truth back from Cin7 before
+it writes again.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import redis
+
+from app.domain.sync import Cin7Sale
+from app.store.keys import Keys
+
+LOCK_SECONDS = 600
+"""Longer than a sync job may run (RQ timeout 300 s), so a live job never loses its lock;
+a dead job's lock frees itself."""
+
+PREFLIGHT_SECONDS = 900
+"""How long a batch look-up's "no Cin7 sale has this ExternalID" stays usable."""
+
+AUDIT_PER_ORDER = 200
+AUDIT_GLOBAL = 100_000
+
+_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+
+class OrderBusy(Exception):
+    """Another job holds this order's lock; try again shortly."""
+
+
+@dataclass
+class OrderRecord:
+    """What the bridge knows about one order's Cin7 side.
+
+    Attributes:
+        snapshot: the checkpoint: what Cin7 holds as of the bridge's last write or read.
+        pending: the write that was sent but not confirmed, if any.
+        info: what GET /v1/orders shows besides (state, last action, last sync ...).
+    """
+
+    order_id: str
+    snapshot: Cin7Sale | None = None
+    pending: str | None = None
+    info: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def sale_id(self) -> str | None:
+        return self.snapshot.sale_id if self.snapshot is not None else self.info.get("saleId")
+
+
+class OrderStore:
+    """Reads and writes order records, locks, look-up hints and audit entries under one namespace."""
+
+    def __init__(self, client: redis.Redis, keys: Keys) -> None:
+        self._redis = client
+        self._keys = keys
+        self._release = client.register_script(_RELEASE)
+
+    def _key(self, order_id: str) -> str:
+        return self._keys("order", order_id)
+
+    def load(self, order_id: str) -> OrderRecord:
+        """The record of ``order_id`` (empty when the bridge never synced it, or Redis was lost)."""
+        raw: dict[str, str] = self._redis.hgetall(self._key(order_id))  # type: ignore[assignment]
+        snapshot = raw.pop("cin7", None)
+        pending = raw.pop("pending", None)
+        return OrderRecord(
+            order_id=order_id,
+            snapshot=Cin7Sale.from_json(snapshot) if snapshot else None,
+            pending=pending,
+            info=raw,
+        )
+
+    def checkpoint(self, order_id: str, snapshot: Cin7Sale) -> None:
+        """Record what Cin7 now holds (after a write, or after reading it) and clear ``pending``."""
+        pipe = self._redis.pipeline()
+        fields: dict[Any, Any] = {"cin7": snapshot.to_json(), "saleId": snapshot.sale_id}
+        if snapshot.order_number:
+            fields["orderNumber"] = snapshot.order_number
+        pipe.hset(self._key(order_id), mapping=fields)
+        pipe.hdel(self._key(order_id), "pending")
+        pipe.set(self._keys("xref", "cin7", snapshot.sale_id), order_id)
+        pipe.execute()
+
+    def mark_pending(self, order_id: str, step: str) -> None:
+        """Note that a write for ``step`` is about to be sent (before sending it)."""
+        pipe = self._redis.pipeline()
+        pipe.hset(self._key(order_id), "pending", step)
+        pipe.delete(self._keys("preflight", order_id))
+        pipe.execute()
+
+    def clear_pending(self, order_id: str) -> None:
+        """The pending write turned out not to have happened."""
+        self._redis.hdel(self._key(order_id), "pending")
+
+    def update_info(self, order_id: str, **fields: str) -> None:
+        """Set display fields (state, lastAction, lastSyncAt, ...)."""
+        if fields:
+            self._redis.hset(self._key(order_id), mapping=dict[Any, Any](fields))
+
+    def order_for_sale(self, sale_id: str) -> str | None:
+        """The Afterpay order id of Cin7 sale ``sale_id``, if the bridge wrote or adopted it."""
+        value: str | None = self._redis.get(self._keys("xref", "cin7", sale_id))  # type: ignore[assignment]
+        return value
+
+    # -- batch look-up hints --------------------------------------------------------------
+
+    def mark_absent(self, order_ids: Iterable[str]) -> None:
+        """A batch look-up found no Cin7 sale for these orders (cin7.md A12: saves a call each)."""
+        pipe = self._redis.pipeline()
+        for order_id in order_ids:
+            pipe.set(self._keys("preflight", order_id), "absent", ex=PREFLIGHT_SECONDS)
+        pipe.execute()
+
+    def known_absent(self, order_id: str) -> bool:
+        """Whether a recent batch look-up saw no Cin7 sale for this order."""
+        return self._redis.get(self._keys("preflight", order_id)) == "absent"
+
+    # -- lock ---------------------------------------------------------------------------
+
+    @contextmanager
+    def lock(self, order_id: str) -> Iterator[None]:
+        """Hold the order's lock for the block, or raise ``OrderBusy`` at once."""
+        key = self._keys("lock", "order", order_id)
+        token = uuid.uuid4().hex
+        if not self._redis.set(key, token, nx=True, ex=LOCK_SECONDS):
+            raise OrderBusy(f"order {order_id} is being synced by another job")
+        try:
+            yield
+        finally:
+            self._release(keys=[key], args=[token])
+
+    # -- audit --------------------------------------------------------------------------
+
+    def audit(self, order_id: str, action: str, **details: Any) -> None:
+        """Append an entry to the order's trail and to the deployment's capped audit stream."""
+        entry = {
+            "at": datetime.now(UTC).isoformat(timespec="milliseconds"),
+            "order": order_id,
+            "action": action,
+            **details,
+        }
+        text = json.dumps(entry, default=str)
+        pipe = self._redis.pipeline()
+        pipe.lpush(self._keys("order", order_id, "audit"), text)
+        pipe.ltrim(self._keys("order", order_id, "audit"), 0, AUDIT_PER_ORDER - 1)
+        pipe.xadd(self._keys("audit"), {"entry": text}, maxlen=AUDIT_GLOBAL, approximate=True)
+        pipe.execute()
+
+    def trail(self, order_id: str, limit: int = 50) -> list[dict[str, Any]]:
+        """The order's audit entries, newest first."""
+        raw: list[str] = self._redis.lrange(self._keys("order", order_id, "audit"), 0, limit - 1)  # type: ignore[assignment]
+        return [json.loads(item) for item in raw]
+
+    def recent_audit(self, limit: int = 100) -> list[dict[str, Any]]:
+        """The deployment's latest audit entries, newest first (for the dashboard)."""
+        rows = self._redis.xrevrange(self._keys("audit"), count=limit)
+        return [json.loads(fields["entry"]) for _id, fields in rows]  # type: ignore[index,union-attr]

@@ -1,0 +1,82 @@
+"""Finding (or creating) the Cin7 customer of an order, with a Redis cache in front.
+
+Repeat customers are the norm in a shop, so an email already seen costs no Cin7 call at all
+(reference/cin7.md A12 counts the customer look-up as one of the calls to save).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import redis
+
+from app.cin7.client import Cin7Client
+from app.cin7.errors import Cin7Invalid
+from app.domain.cin7_documents import Customer, SharedCustomer
+from app.store.keys import Keys
+
+CACHE_SECONDS = 30 * 24 * 3600
+
+
+class CustomerMissing(Exception):
+    """The shared customer the mapping names does not exist in Cin7 (a configuration error)."""
+
+
+class CustomerResolver:
+    """Maps the mapping's customer to a Cin7 CustomerID."""
+
+    def __init__(self, cin7: Cin7Client, client: redis.Redis, keys: Keys) -> None:
+        self._cin7 = cin7
+        self._redis = client
+        self._keys = keys
+
+    def _cache_key(self, kind: str, value: str) -> str:
+        return self._keys("cache", "customer", kind, hashlib.sha256(value.strip().lower().encode()).hexdigest()[:32])
+
+    def resolve(self, customer: Customer | SharedCustomer) -> str:
+        """The CustomerID for ``customer``: cached, found by email (or exact name), or created."""
+        if isinstance(customer, SharedCustomer):
+            return self._shared(customer.name)
+        key = self._cache_key("email", customer.email)
+        cached: str | None = self._redis.get(key)  # type: ignore[assignment]
+        if cached:
+            return cached
+        found = self._cin7.find_customers_by_email(customer.email)
+        customer_id = str(found[0]["ID"]) if found else self._create(customer)
+        self._redis.set(key, customer_id, ex=CACHE_SECONDS)
+        return customer_id
+
+    def forget(self, customer: Customer | SharedCustomer) -> None:
+        """Drop the cached id (Cin7 refused it: the customer was deleted or deprecated)."""
+        if isinstance(customer, SharedCustomer):
+            self._redis.delete(self._cache_key("name", customer.name))
+        else:
+            self._redis.delete(self._cache_key("email", customer.email))
+
+    def _shared(self, name: str) -> str:
+        key = self._cache_key("name", name)
+        cached: str | None = self._redis.get(key)  # type: ignore[assignment]
+        if cached:
+            return cached
+        found = self._cin7.find_customers_by_name(name)
+        if not found:
+            raise CustomerMissing(
+                f"the shared customer {name!r} does not exist in Cin7; create it or fix customer.shared_name"
+            )
+        customer_id = str(found[0]["ID"])
+        self._redis.set(key, customer_id, ex=CACHE_SECONDS)
+        return customer_id
+
+    def _create(self, customer: Customer) -> str:
+        body: dict[str, Any] = {k: v for k, v in customer.to_dict().items() if k != "match"}
+        try:
+            created = self._cin7.create_customer(body)
+        except Cin7Invalid as exc:
+            if "already exists" not in exc.message.lower():
+                raise
+            # Cin7 customer names are unique; two shoppers can share a name. Their email
+            # tells them apart, on the card and for the person reading it.
+            body["Name"] = f"{body['Name']} ({customer.email})"[:256]
+            created = self._cin7.create_customer(body)
+        return str(created["ID"])

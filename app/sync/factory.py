@@ -1,0 +1,21 @@
+"""Building the saga for one job from the process's Services."""
+
+from __future__ import annotations
+
+from app.services import Services
+from app.store.orders import OrderStore
+from app.sync.saga import OrderSync
+
+
+def order_sync(services: Services) -> OrderSync:
+    """A saga with fresh clients (their call counters are this job's ``apiCalls``)."""
+    return OrderSync(
+        cin7=services.cin7_client(),
+        afterpay=services.afterpay_client(),
+        store=OrderStore(services.redis, services.keys),
+        redis_client=services.redis,
+        keys=services.keys,
+        rules=services.rules,
+        alerter=services.alerter(),
+        public_url=services.settings.BRIDGE_PUBLIC_URL,
+    )
