@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import signal
 import subprocess
 
@@ -105,3 +106,18 @@ def test_demo_reaches_ready_and_stops_cleanly_on_ctrl_c() -> None:
         wait_for(lambda: not any(_alive(pid) for pid in children), timeout=10, what="every child to exit")
     finally:
         demo.stop()
+
+
+@pytest.mark.slow
+def test_demo_exit_after_sync_syncs_every_seeded_order() -> None:
+    ports = [str(free_port()) for _ in range(3)]
+    argv = [*BRIDGE, "demo", "--web-port", ports[0], "--afterpay-port", ports[1], "--cin7-port", ports[2],
+            "--orders", "16", "--cin7-rate-limit", "3000", "--exit-after-sync"]  # fmt: skip
+    result = subprocess.run(
+        argv, cwd=ROOT, env=process_env({}), capture_output=True, text=True, timeout=300, check=False
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    summary = json.loads(next(line for line in result.stdout.splitlines() if line.startswith("{")))
+    assert set(summary) == {"orders", "synced", "failed", "cin7Calls", "cin7Throttled", "afterpayCalls", "seconds"}
+    assert summary["orders"] == summary["synced"] == 16 and summary["failed"] == 0
+    assert summary["cin7Throttled"] == 0 and summary["cin7Calls"] >= 4 * 10

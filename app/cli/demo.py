@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import sys
@@ -70,6 +71,33 @@ def _seed_afterpay(afterpay_url: str, orders: int) -> int:
     return len(payments)
 
 
+def _sync_and_summarise() -> int:
+    from app.config import Settings
+    from app.services import Services
+    from app.sync.demo_run import sync_all_and_check
+
+    summary = sync_all_and_check(Services(Settings.from_env()))
+    problems = summary.pop("problems")
+    correct = summary.pop("correct")
+    click.echo(json.dumps(summary))
+    for problem in problems:
+        click.echo(f"bridge demo: {problem}", err=True)
+    return 0 if correct and summary["failed"] == 0 else 1
+
+
+def _seed_cin7(cin7_api: str) -> None:
+    from app.sandbox.demo_orders import existing_customers
+
+    headers = {
+        "api-auth-accountid": DEMO_SETTINGS["CIN7_ACCOUNT_ID"],
+        "api-auth-applicationkey": DEMO_SETTINGS["CIN7_APPLICATION_KEY"],
+    }
+    for body in existing_customers():
+        response = requests.post(f"{cin7_api}/customer", json=body, headers=headers, timeout=10)
+        if response.status_code != 200:
+            raise click.ClickException(f"seeding the Cin7 sandbox failed: {response.status_code} {response.text}")
+
+
 @main.command()
 @click.option("--orders", default=24, show_default=True, type=click.IntRange(0, 2000), help="Demo orders to seed.")
 @click.option("--web-port", default=8000, show_default=True, type=int, help="Port of the bridge's web process.")
@@ -80,6 +108,10 @@ def _seed_afterpay(afterpay_url: str, orders: int) -> int:
     "--cin7-rate-limit", default=60, show_default=True, type=click.IntRange(1, 10_000),
     help="Calls per minute the Cin7 simulator allows, and the bridge paces itself to.",
 )  # fmt: skip
+@click.option(
+    "--exit-after-sync", is_flag=True,
+    help="Sync the seeded orders, print one JSON summary line, exit 0 only if every order reached Cin7 correctly.",
+)  # fmt: skip
 @click.option("--verbose", is_flag=True, help="Show the processes' INFO logs, not only warnings.")
 def demo(
     orders: int,
@@ -88,6 +120,7 @@ def demo(
     cin7_port: int,
     api_key: str | None,
     cin7_rate_limit: int,
+    exit_after_sync: bool,
     verbose: bool,
 ) -> None:
     """Run the whole bridge on this machine: Redis, both simulators, web, worker and cron.
@@ -147,13 +180,17 @@ def demo(
         if use_cin7_sim:
             supervisor.wait_until(lambda: _answers(f"http://127.0.0.1:{cin7_port}/_sandbox/config"), timeout=60,
                                   what="the Cin7 simulator")  # fmt: skip
+            _seed_cin7(env["CIN7_API_URL"])
         supervisor.start("worker", python_argv("worker"))
         supervisor.start("cron", python_argv("cron"))
         supervisor.start("web", python_argv("serve", "--port", str(web_port)))
         supervisor.wait_until(lambda: _answers(f"{web_url}/readyz"), timeout=60, what="the bridge")
         click.echo(f"READY web={web_url} afterpay={afterpay_url} cin7={env['CIN7_API_URL']}")
         sys.stdout.flush()
-        supervisor.run_until_signal()
+        if exit_after_sync:
+            code = _sync_and_summarise()
+        else:
+            supervisor.run_until_signal()
         click.echo("stopping ...", err=True)
     except (ChildExited, TimeoutError, click.ClickException) as exc:
         click.echo(f"bridge demo: {exc}; stopping everything", err=True)

@@ -358,3 +358,11 @@ def plan(mapped: MappedOrder, snapshot: Cin7Sale | None, *, attribute_slots: Ite
     if snapshot.header_digest != wanted_header:
         actions.append(UpdateHeader())
     return actions
+
+
+def expected_cin7_amounts(mapped: MappedOrder) -> tuple[Decimal, Decimal]:
+    """(InvoiceAmount, PaidAmount) Cin7's sale list should show once the order is synced:
+    invoiced less credited (refunds and later cancellations), and paid less refunded."""
+    totals = mapped.totals
+    invoiced = totals.total - totals.refunded if mapped.invoice is not None else ZERO
+    return cents(invoiced), cents(totals.captured - totals.refunded)

@@ -39,8 +39,11 @@ def job_record(job: Job) -> dict[str, Any]:
         "result": job.return_value() if status == "finished" else None,
         "error": None,
     }
-    if status == "failed":
-        record["error"] = job.meta.get("problem") or {
+    if status != "finished" and job.meta.get("problem"):
+        # A job waiting to be retried shows why its last attempt failed.
+        record["error"] = job.meta["problem"]
+    elif status == "failed":
+        record["error"] = {
             "type": "about:blank",
             "title": "Job failed",
             "status": 500,

@@ -181,3 +181,32 @@ def _give_state(
                     "refundedAt": returned_at.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
                 }
             ]
+
+
+def existing_customers(count: int = 5) -> list[dict[str, Any]]:
+    """POST /customer bodies for the shop's regulars, who were Cin7 customers before the bridge
+    came (a real shop connects an existing customer base)."""
+    return [
+        {
+            "Name": f"{s.given} {s.surname}",
+            "Status": "Active",
+            "Currency": "AUD",
+            "PaymentTerm": "30 days",
+            "AccountReceivable": "610",
+            "RevenueAccount": "200",
+            "TaxRule": "GST on Income",
+            "Contacts": [{"Name": f"{s.given} {s.surname}", "Email": s.email, "Phone": s.phone, "Default": True}],
+            "Addresses": [
+                {
+                    "Line1": s.line1,
+                    "City": s.suburb,
+                    "State": s.state,
+                    "Postcode": s.postcode,
+                    "Country": "AU",
+                    "Type": "Billing",
+                    "DefaultForType": True,
+                }
+            ],
+        }
+        for s in SHOPPERS[:count]
+    ]

@@ -10,6 +10,9 @@ it writes again.
 from __future__ import annotations
 
 import json
+import logging
+import threading
+import time
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -22,9 +25,11 @@ import redis
 from app.domain.sync import Cin7Sale
 from app.store.keys import Keys
 
-LOCK_SECONDS = 600
-"""Longer than a sync job may run (RQ timeout 300 s), so a live job never loses its lock;
-a dead job's lock frees itself."""
+log = logging.getLogger(__name__)
+
+LOCK_SECONDS = 60
+"""The lock's lease. A live job renews it every third of that (a job may wait minutes for
+Cin7 call slots under a backlog); a killed job's lock frees itself within a lease."""
 
 PREFLIGHT_SECONDS = 900
 """How long a batch look-up's "no Cin7 sale has this ExternalID" stays usable."""
@@ -34,6 +39,10 @@ AUDIT_GLOBAL = 100_000
 
 _RELEASE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+_RENEW = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return 0
 """
 
@@ -65,10 +74,12 @@ class OrderRecord:
 class OrderStore:
     """Reads and writes order records, locks, look-up hints and audit entries under one namespace."""
 
-    def __init__(self, client: redis.Redis, keys: Keys) -> None:
+    def __init__(self, client: redis.Redis, keys: Keys, *, lock_seconds: int = LOCK_SECONDS) -> None:
         self._redis = client
         self._keys = keys
+        self._lock_seconds = lock_seconds
         self._release = client.register_script(_RELEASE)
+        self._renew = client.register_script(_RENEW)
 
     def _key(self, order_id: str) -> str:
         return self._keys("order", order_id)
@@ -133,15 +144,37 @@ class OrderStore:
     # -- lock ---------------------------------------------------------------------------
 
     @contextmanager
-    def lock(self, order_id: str) -> Iterator[None]:
-        """Hold the order's lock for the block, or raise ``OrderBusy`` at once."""
+    def lock(self, order_id: str, *, wait: float = 0.0) -> Iterator[None]:
+        """Hold the order's lock for the block, waiting up to ``wait`` seconds for it, else
+        raise ``OrderBusy``.
+
+        A daemon thread renews the lease while the block runs, so a slow job keeps its lock
+        and a killed one loses it within one lease.
+        """
         key = self._keys("lock", "order", order_id)
         token = uuid.uuid4().hex
-        if not self._redis.set(key, token, nx=True, ex=LOCK_SECONDS):
-            raise OrderBusy(f"order {order_id} is being synced by another job")
+        lease_ms = self._lock_seconds * 1000
+        deadline = time.monotonic() + wait
+        while not self._redis.set(key, token, nx=True, px=lease_ms):
+            if time.monotonic() >= deadline:
+                raise OrderBusy(f"order {order_id} is being synced by another job")
+            time.sleep(0.1)
+        done = threading.Event()
+
+        def renew() -> None:
+            while not done.wait(self._lock_seconds / 3):
+                try:
+                    self._renew(keys=[key], args=[token, lease_ms])
+                except redis.RedisError:
+                    log.warning("could not renew an order lock", extra={"order": order_id})
+
+        renewer = threading.Thread(target=renew, name=f"lock-{order_id}", daemon=True)
+        renewer.start()
         try:
             yield
         finally:
+            done.set()
+            renewer.join(timeout=5)
             self._release(keys=[key], args=[token])
 
     # -- audit --------------------------------------------------------------------------

@@ -17,6 +17,8 @@ from app.domain.cin7_documents import Customer, SharedCustomer
 from app.store.keys import Keys
 
 CACHE_SECONDS = 30 * 24 * 3600
+ABSENT_SECONDS = 900
+"""How long a complete customer listing's "no customer has this email" stays usable."""
 
 
 class CustomerMissing(Exception):
@@ -42,10 +44,24 @@ class CustomerResolver:
         cached: str | None = self._redis.get(key)  # type: ignore[assignment]
         if cached:
             return cached
-        found = self._cin7.find_customers_by_email(customer.email)
+        absent_key = self._cache_key("absent", customer.email)
+        found = [] if self._redis.get(absent_key) else self._cin7.find_customers_by_email(customer.email)
         customer_id = str(found[0]["ID"]) if found else self._create(customer)
+        self._redis.delete(absent_key)
         self._redis.set(key, customer_id, ex=CACHE_SECONDS)
         return customer_id
+
+    def is_cached(self, email: str) -> bool:
+        """Whether the CustomerID for ``email`` is already known."""
+        return bool(self._redis.exists(self._cache_key("email", email)))
+
+    def remember(self, email: str, customer_id: str) -> None:
+        """Cache a CustomerID found another way (a batch listing)."""
+        self._redis.set(self._cache_key("email", email), customer_id, ex=CACHE_SECONDS)
+
+    def remember_absent(self, email: str) -> None:
+        """A complete listing showed no customer with ``email``: create it without a look-up."""
+        self._redis.set(self._cache_key("absent", email), "1", ex=ABSENT_SECONDS)
 
     def forget(self, customer: Customer | SharedCustomer) -> None:
         """Drop the cached id (Cin7 refused it: the customer was deleted or deprecated)."""

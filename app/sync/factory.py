@@ -12,7 +12,7 @@ def order_sync(services: Services) -> OrderSync:
     return OrderSync(
         cin7=services.cin7_client(),
         afterpay=services.afterpay_client(),
-        store=OrderStore(services.redis, services.keys),
+        store=OrderStore(services.redis, services.keys, lock_seconds=services.settings.BRIDGE_ORDER_LOCK_SECONDS),
         redis_client=services.redis,
         keys=services.keys,
         rules=services.rules,

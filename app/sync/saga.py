@@ -61,6 +61,7 @@ MAX_WRITES = 60
 against a plan that never converges."""
 
 MAX_REREADS = 3
+LOCK_WAIT_SECONDS = 60
 REFERENCE_CHECK_SECONDS = 3600
 
 
@@ -126,7 +127,8 @@ class OrderSync:
 
     def sync(self, order_id: str, payment: Payment | None = None) -> SyncResult:
         """Make Cin7 match the Afterpay order ``order_id`` (fetching the payment unless given)."""
-        with self._store.lock(order_id):
+        # Two jobs for one order (a webhook and a poll, say) queue behind each other here.
+        with self._store.lock(order_id, wait=LOCK_WAIT_SECONDS):
             return self._sync(order_id, payment)
 
     def _sync(self, order_id: str, payment: Payment | None) -> SyncResult:
@@ -166,7 +168,11 @@ class OrderSync:
         if snapshot is not None:
             result.cin7_sale_id = snapshot.sale_id
             result.cin7_order_number = snapshot.order_number
-        result.api_calls = {"cin7": self._cin7.calls, "afterpay": self._afterpay.calls}
+        result.api_calls = {
+            "cin7": self._cin7.calls,
+            "afterpay": self._afterpay.calls,
+            "cin7Throttled": self._cin7.throttled,
+        }
         self._record(order_id, mapped, result)
         return result
 

@@ -53,3 +53,17 @@ def sale_row(cin7: Cin7Sim, order_id: str) -> dict[str, Any]:
     rows = cin7.sales(ExternalID=order_id)
     assert len(rows) == 1, rows
     return rows[0]
+
+
+def wait_job(client: Any, job_id: str, auth: dict[str, str], statuses: tuple[str, ...] = ("finished", "failed"),
+             timeout: float = 60) -> dict[str, Any]:  # fmt: skip
+    """Poll GET /v1/jobs/{id} until the job reaches one of ``statuses``."""
+    from tests.processes import wait_for
+
+    def done() -> dict[str, Any] | None:
+        body: dict[str, Any] = client.get(f"/v1/jobs/{job_id}", headers=auth).get_json()
+        return body if body["status"] in statuses else None
+
+    found = wait_for(done, timeout=timeout, what=f"job {job_id} to be {'/'.join(statuses)}", interval=0.2)
+    assert isinstance(found, dict)
+    return found
