@@ -16,6 +16,7 @@ import statistics
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -83,13 +84,16 @@ def _client(
     path: str,
     body: bytes | None,
     headers: dict[str, str],
+    unique: str | None,
     seconds: float,
-    out: multiprocessing.Queue,
-) -> None:  # type: ignore[type-arg]
+    out: multiprocessing.Queue,  # type: ignore[type-arg]
+) -> None:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     done = errors = 0
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
+        if unique:
+            headers = {**headers, unique: uuid.uuid4().hex}
         try:
             conn.request(method, path, body=body, headers=headers)
             response = conn.getresponse()
@@ -106,8 +110,9 @@ def _client(
 
 
 def throughput(url: str, method: str, path: str, *, body: object = None, headers: dict[str, str] | None = None,
-               seconds: float = 3.0, concurrency: int = 4) -> float:  # fmt: skip
-    """Successful requests per second with ``concurrency`` keep-alive clients for ``seconds``."""
+               unique_header: str | None = None, seconds: float = 3.0, concurrency: int = 4) -> float:  # fmt: skip
+    """Successful requests per second with ``concurrency`` keep-alive clients for ``seconds``;
+    ``unique_header`` gets a fresh UUID on every request (an Idempotency-Key)."""
     port = int(url.rsplit(":", 1)[1])
     payload = json.dumps(body).encode() if body is not None else None
     all_headers = {"Authorization": f"Bearer {API_KEY}", **(headers or {})}
@@ -115,7 +120,9 @@ def throughput(url: str, method: str, path: str, *, body: object = None, headers
         all_headers["Content-Type"] = "application/json"
     out: multiprocessing.Queue = multiprocessing.Queue()  # type: ignore[type-arg]
     procs = [
-        multiprocessing.Process(target=_client, args=(port, method, path, payload, all_headers, seconds, out))
+        multiprocessing.Process(
+            target=_client, args=(port, method, path, payload, all_headers, unique_header, seconds, out)
+        )
         for _ in range(concurrency)
     ]
     for proc in procs:

@@ -12,7 +12,8 @@ import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Response, current_app, make_response, request
+from flask import Response, current_app, g, make_response, request
+from redis.client import Pipeline
 from werkzeug.exceptions import HTTPException
 
 from app.api.problems import abort_problem, documents_errors
@@ -67,6 +68,18 @@ def parse_idempotency_key(raw: str | None) -> str:
     return value
 
 
+def writes_pipeline() -> Pipeline:
+    """The Redis pipeline of the idempotent request being served.
+
+    What the operation queues on it (an RQ enqueue, say) is written in one MULTI/EXEC with
+    the stored response, so the two land together or not at all: no job without its
+    Idempotency-Key record, and no record of a job that was never queued. A view that must
+    see its writes before answering (``Prefer: wait``) may ``execute()`` it early.
+    """
+    pipeline: Pipeline = g.idempotent_writes
+    return pipeline
+
+
 def idempotent(blp: Any, scope: str) -> Callable[[F], F]:
     """Make a view honour ``Idempotency-Key``; place it between ``@blp.arguments`` and ``@blp.response``.
 
@@ -79,7 +92,9 @@ def idempotent(blp: Any, scope: str) -> Callable[[F], F]:
         def wrapper(*args: Any, **kwargs: Any) -> Response:
             key = parse_idempotency_key(request.headers.get("Idempotency-Key"))
             services: Services = current_app.extensions["bridge"]
-            store = IdempotencyStore(services.redis, services.keys("idem"))
+            # The same client as RQ's, so a view's enqueue and the stored response can share
+            # one pipeline (see ``writes_pipeline``).
+            store = IdempotencyStore(services.rq_redis, services.keys("idem"))
             claim = store.claim(scope, key, fingerprint(request.method, scope, request.get_json(silent=True)))
             if isinstance(claim, StoredResponse):
                 replay = Response(claim.body, status=claim.status)
@@ -102,20 +117,28 @@ def idempotent(blp: Any, scope: str) -> Callable[[F], F]:
                     headers={"Retry-After": seconds},
                 )
             assert isinstance(claim, Claimed)
+            pipeline = g.idempotent_writes = services.rq_redis.pipeline()
             try:
                 response = make_response(view(*args, **kwargs))
             except HTTPException as exc:
+                pipeline.reset()
                 response = current_app.extensions["flask-smorest"]["apis"][""]["ext_obj"].handle_http_exception(exc)
             except BaseException:
+                pipeline.reset()
                 store.release(scope, key, claim)
                 raise
             if response.status_code >= 500 or response.status_code in _NOT_STORED:
+                pipeline.reset()
                 store.release(scope, key, claim)
             else:
                 stored_headers = {h: response.headers[h] for h in _REPLAYED_HEADERS if h in response.headers}
-                store.complete(
-                    scope, key, claim, StoredResponse(response.status_code, stored_headers, response.get_data())
-                )
+                stored = StoredResponse(response.status_code, stored_headers, response.get_data())
+                store.complete(scope, key, claim, stored, pipeline=pipeline)
+                try:
+                    pipeline.execute()
+                except BaseException:
+                    store.release(scope, key, claim)
+                    raise
             return response
 
         blp.doc(parameters=[HEADER_DOC])(wrapper)

@@ -11,7 +11,7 @@ from flask import Response, current_app, g, make_response, request
 from flask_smorest import Blueprint
 
 from app.afterpay.schemas import PaymentSchema, dump_payment
-from app.api.idempotency import idempotent, parse_idempotency_key
+from app.api.idempotency import idempotent, writes_pipeline
 from app.api.jobs import JobSchema
 from app.api.problems import abort_problem, documents_errors
 from app.jobs.records import job_record
@@ -98,12 +98,13 @@ def upsert_cin7(body: dict[str, Any]) -> Response:
         order_id,
         payment=dump_payment(payment) if payment is not None else None,
         kind="upsert-cin7",
-        dedup=parse_idempotency_key(request.headers.get("Idempotency-Key")),
         request_id=g.get("request_id"),
+        pipeline=writes_pipeline(),
     )
     wait = requested_wait()
     status = 202
     if wait:
+        writes_pipeline().execute()  # the job must exist before the worker can finish it
         deadline = time.monotonic() + wait
         while time.monotonic() < deadline and job.get_status() not in ("finished", "failed"):
             time.sleep(0.1)

@@ -3,10 +3,10 @@ ends here."""
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from typing import Any
 
+from redis.client import Pipeline
 from rq import Retry
 from rq.job import Job
 
@@ -33,22 +33,16 @@ def enqueue_sync(
     *,
     payment: dict[str, Any] | None = None,
     kind: str = "sync",
-    dedup: str | None = None,
     request_id: str | None = None,
+    pipeline: Pipeline | None = None,
 ) -> Job:
-    """Queue ``sync_order`` for ``order_id``.
+    """Queue ``sync_order`` for ``order_id`` (on ``pipeline`` when given: written when it executes).
 
-    ``dedup`` makes the job id deterministic (e.g. from an Idempotency-Key): enqueuing the
-    same one twice while the first is still known to RQ gives back the first job.
+    Two jobs for one order are harmless (the saga is idempotent and they take turns on the
+    order's lock), so the job id needs no deduplication of its own.
     """
-    suffix = hashlib.sha256(dedup.encode()).hexdigest()[:12] if dedup else uuid.uuid4().hex[:12]
-    job_id = svc.keys.job_id("sync", order_id, suffix)
-    queue = svc.queue("sync")
-    if dedup:
-        existing = queue.fetch_job(job_id)
-        if existing is not None:
-            return existing
-    return queue.enqueue(
+    job_id = svc.keys.job_id("sync", order_id, uuid.uuid4().hex[:12])
+    return svc.queue("sync").enqueue(
         "app.jobs.sync.sync_order",
         order_id,
         payment,
@@ -58,4 +52,5 @@ def enqueue_sync(
         result_ttl=7 * 24 * 3600,
         failure_ttl=30 * 24 * 3600,
         meta={"kind": kind, "orderId": order_id, **({"request_id": request_id} if request_id else {})},
+        pipeline=pipeline,
     )

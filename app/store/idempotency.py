@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import redis
+from redis.client import Pipeline
 
 RETENTION_SECONDS = 72 * 3600
 """How long a finished key is remembered — long enough to fix a Friday bug on Monday
@@ -132,11 +133,24 @@ class IdempotencyStore:
         body = result[3] if isinstance(result[3], bytes) else str(result[3]).encode()
         return StoredResponse(status=int(_text(result[1])), headers=headers, body=body)
 
-    def complete(self, scope: str, idempotency_key: str, claim: Claimed, response: StoredResponse) -> None:
-        """Store the response for replay (only if this request still owns the key)."""
+    def complete(
+        self,
+        scope: str,
+        idempotency_key: str,
+        claim: Claimed,
+        response: StoredResponse,
+        *,
+        pipeline: Pipeline | None = None,
+    ) -> None:
+        """Store the response for replay (only if this request still owns the key).
+
+        With ``pipeline``, the record is written when the pipeline executes, together with
+        whatever the operation queued on it.
+        """
         self._complete(
             keys=[self._key(scope, idempotency_key)],
             args=[claim.owner, response.status, json.dumps(response.headers), response.body, RETENTION_SECONDS * 1000],
+            client=pipeline,
         )
 
     def release(self, scope: str, idempotency_key: str, claim: Claimed) -> None:

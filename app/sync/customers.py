@@ -15,9 +15,11 @@ from app.cin7.client import Cin7Client
 from app.cin7.errors import Cin7Invalid
 from app.domain.cin7_documents import Customer, SharedCustomer
 from app.store.keys import Keys
+from app.store.locks import short_lock
 
 CACHE_SECONDS = 30 * 24 * 3600
 ABSENT_SECONDS = 900
+LOCK_WAIT_SECONDS = 30
 """How long a complete customer listing's "no customer has this email" stays usable."""
 
 
@@ -41,9 +43,19 @@ class CustomerResolver:
         if isinstance(customer, SharedCustomer):
             return self._shared(customer.name)
         key = self._cache_key("email", customer.email)
-        cached: str | None = self._redis.get(key)  # type: ignore[assignment]
+        cached = self._cached(key)
         if cached:
             return cached
+        # Two jobs for the same new shopper must not both create her: the second waits here,
+        # then finds the first one's customer in the cache.
+        with short_lock(self._redis, self._cache_key("lock", customer.email), wait=LOCK_WAIT_SECONDS):
+            return self._cached(key) or self._look_up_or_create(customer, key)
+
+    def _cached(self, key: str) -> str | None:
+        value: str | None = self._redis.get(key)  # type: ignore[assignment]
+        return value
+
+    def _look_up_or_create(self, customer: Customer, key: str) -> str:
         absent_key = self._cache_key("absent", customer.email)
         found = [] if self._redis.get(absent_key) else self._cin7.find_customers_by_email(customer.email)
         customer_id = str(found[0]["ID"]) if found else self._create(customer)

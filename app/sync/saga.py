@@ -50,6 +50,7 @@ from app.domain.sync import (
     plan,
 )
 from app.store.keys import Keys
+from app.store.locks import short_lock
 from app.store.orders import OrderStore
 from app.sync.customers import CustomerResolver
 from app.upstream import UpstreamError
@@ -361,6 +362,12 @@ class OrderSync:
         key = self._keys("cache", "refcheck", digest)
         if self._redis.get(key):
             return
+        with short_lock(self._redis, f"{key}:lock"):
+            if not self._redis.get(key):  # another worker may have checked while this one waited
+                self._fetch_and_check_reference_data(key)
+
+    def _fetch_and_check_reference_data(self, key: str) -> None:
+        rules = self._rules
         problems: list[str] = []
         locations = {row.get("Name") for row in self._cin7.locations()}
         if rules.cin7.location not in locations:
