@@ -21,6 +21,11 @@ log = logging.getLogger(__name__)
 DEDUP_WINDOW_SECONDS = 15 * 60
 
 
+def order_link(public_url: str | None, order_id: str) -> str | None:
+    """Where a person looks at an order (``GET /v1/orders/{id}``), if the bridge has a public URL."""
+    return f"{public_url.rstrip('/')}/v1/orders/{order_id}" if public_url else None
+
+
 @dataclass(frozen=True)
 class Alert:
     """One thing a person should know about.

@@ -59,6 +59,8 @@ class Settings:
     LOG_LEVEL: str = "INFO"
     BRIDGE_SHUTDOWN_GRACE_SECONDS: int = 20
     BRIDGE_ORDER_LOCK_SECONDS: int = 60
+    BRIDGE_POLL_SECONDS: int = 60
+    BRIDGE_WEBHOOK_CHECK_SECONDS: int = 300
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, *, dotenv: str | None = ".env") -> Settings:
@@ -97,6 +99,8 @@ class Settings:
         _check_int(values, "CIN7_RATE_LIMIT_PER_MINUTE", 1, 10_000, problems)
         _check_int(values, "BRIDGE_SHUTDOWN_GRACE_SECONDS", 0, 3600, problems)
         _check_int(values, "BRIDGE_ORDER_LOCK_SECONDS", 2, 3600, problems)
+        _check_int(values, "BRIDGE_POLL_SECONDS", 1, 3600, problems)
+        _check_int(values, "BRIDGE_WEBHOOK_CHECK_SECONDS", 1, 86400, problems)
         for name in ("AFTERPAY_API_URL", "CIN7_API_URL", "ALERT_WEBHOOK_URL", "BRIDGE_PUBLIC_URL"):
             _check_http_url(values, name, problems)
         _check_redis_url(values, problems)

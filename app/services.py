@@ -19,6 +19,7 @@ from app.domain.rules import MappingRules
 from app.mapping_file import load_mapping_rules
 from app.store import Keys, connect
 from app.store.ratelimit import SharedRateLimiter
+from app.upstream import RetryPolicy
 
 QUEUE_NAMES = ("default", "sync", "low")
 """Queues in priority order: webhooks and small work, per-order syncs, long batch jobs."""
@@ -55,9 +56,10 @@ class Services:
         """Client for RQ, which stores bytes."""
         return connect(self._url(), decode=False)
 
-    def cin7_client(self) -> Cin7Client:
+    def cin7_client(self, *, max_slot_wait: float = 600.0, retry: RetryPolicy | None = None) -> Cin7Client:
         """A Cin7 client paced by the deployment's shared rate limiter (a new one per job, so
-        its call counters are the job's)."""
+        its call counters are the job's). A caller that is waited on (an HTTP request) passes
+        a short ``max_slot_wait`` and no retries, to answer 429 rather than hang."""
         limiter = SharedRateLimiter(
             self.redis, self.keys("ratelimit", "cin7"), self.settings.CIN7_RATE_LIMIT_PER_MINUTE
         )
@@ -66,6 +68,8 @@ class Services:
             account_id=self.settings.CIN7_ACCOUNT_ID,
             application_key=self.settings.CIN7_APPLICATION_KEY,
             limiter=limiter,
+            max_slot_wait=max_slot_wait,
+            retry=retry,
         )
 
     def afterpay_client(self) -> AfterpayClient:

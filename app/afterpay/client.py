@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import requests
 
@@ -132,6 +132,12 @@ class AfterpayClient:
     def get_payment_by_token(self, token: str) -> Payment:
         """The payment created from checkout ``token`` (the literal ``token:`` prefix, §3.1 #11)."""
         return self._payment(self._request("GET", f"/v2/payments/token:{token}"))
+
+    def get_dispute(self, dispute_id: str) -> dict[str, Any]:
+        """The dispute ``dispute_id`` (afterpay.md §7 Disputes API): ``order``, ``amount``,
+        ``reason``, ``status``, ``responseDueBy`` (epoch seconds) ..."""
+        body: dict[str, Any] = self._request("GET", f"/v2/disputes/{quote(dispute_id, safe='')}").json()
+        return body
 
     def iter_payments(
         self,

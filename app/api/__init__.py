@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import redis
 from flask import Flask, Response
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
@@ -17,6 +18,16 @@ log = logging.getLogger(__name__)
 SECURITY_SCHEMES = {
     "bearerAuth": {"type": "http", "scheme": "bearer", "description": "BRIDGE_API_KEY as a bearer token"},
     "apiKeyHeader": {"type": "apiKey", "in": "header", "name": "X-API-Key", "description": "BRIDGE_API_KEY"},
+    "cin7WebhookBearer": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "The token `bridge cin7 register-webhooks` registered with Cin7",
+    },
+    "cin7WebhookBasic": {
+        "type": "http",
+        "scheme": "basic",
+        "description": "Basic credentials whose password is the registered token",
+    },
 }
 
 
@@ -74,9 +85,14 @@ class BridgeApi(Api):  # type: ignore[misc]
         )
 
 
+def _redis_down(error: redis.RedisError) -> Response:
+    log.error("redis unavailable", exc_info=error)
+    return problem_response(503, "The bridge cannot reach Redis; retry shortly.", slug="unavailable")
+
+
 def init_api(app: Flask) -> BridgeApi:
     """Attach the API, its request hooks and every blueprint to ``app``."""
-    from app.api import docs, health, hooks, jobs, mapping, sync
+    from app.api import docs, events, health, hooks, jobs, mapping, stock, sync, webhooks
 
     api = BridgeApi(
         spec_kwargs={
@@ -90,9 +106,13 @@ def init_api(app: Flask) -> BridgeApi:
     )
     api.init_app(app)
     hooks.install(app)
+    app.register_error_handler(redis.RedisError, _redis_down)
     api.register_blueprint(health.blp)
     api.register_blueprint(mapping.blp)
     api.register_blueprint(sync.blp)
     api.register_blueprint(jobs.blp)
+    api.register_blueprint(events.blp)
+    api.register_blueprint(webhooks.blp)
+    api.register_blueprint(stock.blp)
     app.register_blueprint(docs.bp)
     return api

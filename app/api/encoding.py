@@ -22,7 +22,10 @@ class BridgeJSONProvider(DefaultJSONProvider):
     _encoder = msgspec.json.Encoder(decimal_format="number", enc_hook=DefaultJSONProvider.default)
 
     def dumps(self, obj: Any, **kwargs: Any) -> str:
-        if kwargs:  # an explicit request for Flask's own options (indent, ...)
+        # Flask's response() always asks for compact separators, which msgspec writes anyway;
+        # any other option (indent, in debug) is Flask's own to honour.
+        kwargs.pop("separators", None)
+        if kwargs:
             return super().dumps(obj, **kwargs)
         return self._encoder.encode(obj).decode()
 

@@ -80,7 +80,7 @@ def _check_body() -> None:
         return
     accepted = _view_attr("accepted_media_types", _JSON_TYPES)
     mimetype = request.mimetype
-    if mimetype in accepted or ("application/json" in accepted and mimetype.endswith("+json")):
+    if "*/*" in accepted or mimetype in accepted or ("application/json" in accepted and mimetype.endswith("+json")):
         return
     abort_problem(
         415,

@@ -293,6 +293,7 @@ _ERROR_DESCRIPTIONS = {
     415: "Wrong content type",
     422: "The body breaks the schema, or the Idempotency-Key was used with another body",
     429: "Upstream throttling; retry after Retry-After",
+    502: "An upstream (Afterpay or Cin7) refused the request",
     503: "Not ready or an upstream is unavailable",
 }
 

@@ -17,7 +17,10 @@ from app.api.problems import abort_problem, documents_errors
 from app.jobs.records import job_record
 from app.jobs.sync import enqueue_sync
 from app.services import Services
+from app.store.inbox import Inbox
 from app.store.orders import OrderStore
+from app.store.poll import OPEN, REFUNDS, PollStore
+from app.store.registration import WebhookRegistration
 
 blp = Blueprint("sync", __name__, url_prefix="/v1", description="Sync Afterpay orders into Cin7 Core.")
 
@@ -53,7 +56,23 @@ class OrderRecordSchema(ma.Schema):
     pendingWrite = ma.fields.String(allow_none=True, metadata={"description": "A write sent but not confirmed"})
     lastAction = ma.fields.String(allow_none=True)
     lastSyncAt = ma.fields.String(allow_none=True, metadata={"format": "date-time"})
+    messages = ma.fields.List(
+        ma.fields.String(), metadata={"description": "Afterpay's answers shown in the Cin7 sale's Note, oldest first"}
+    )
+    disputes = ma.fields.List(ma.fields.Dict(), metadata={"description": "Afterpay disputes on the order"})
     audit = ma.fields.List(ma.fields.Dict(), metadata={"description": "What the bridge did, newest first"})
+
+
+class SyncStatusSchema(ma.Schema):
+    """How the automatic sync is doing: the Afterpay poller and the Cin7 webhooks."""
+
+    poll = ma.fields.Dict(
+        metadata={"description": "The last poll run: what it listed, re-checked and queued, and its API calls"}
+    )
+    bookmark = ma.fields.String(allow_none=True, metadata={"format": "date-time"})
+    watching = ma.fields.Dict(metadata={"description": "Open authorisations and refund watches being re-checked"})
+    cin7Webhooks = ma.fields.Dict(metadata={"description": "Registration, last check, last delivery"})
+    disputeNotifications = ma.fields.Dict()
 
 
 def requested_wait() -> int | None:
@@ -154,7 +173,34 @@ def get_order(afterpayOrderId: str) -> dict[str, Any]:
         "pendingWrite": record.pending,
         "lastAction": record.info.get("lastAction"),
         "lastSyncAt": record.info.get("lastSyncAt"),
+        "messages": store.messages(afterpayOrderId),
+        "disputes": store.disputes(afterpayOrderId),
         "audit": trail,
+    }
+
+
+@blp.route("/sync/status")
+@blp.doc(operationId="getSyncStatus", summary="How the automatic sync is doing (poller, webhooks)")
+@blp.response(200, SyncStatusSchema)
+@documents_errors(blp, 401)
+def sync_status() -> dict[str, Any]:
+    """The last Afterpay poll (its cost in API calls and what it found), how many orders are
+    being watched for captures and refunds, and the state of the Cin7 webhooks."""
+    services: Services = current_app.extensions["bridge"]
+    poll = PollStore(services.redis, services.keys)
+    inbox = Inbox(services.redis, services.keys)
+    bookmark = poll.bookmark()
+    last_cin7 = inbox.last("cin7")
+    last_dispute = inbox.last("afterpay-disputes")
+    return {
+        "poll": poll.last_run(),
+        "bookmark": bookmark.isoformat() if bookmark else None,
+        "watching": {"openAuthorisations": poll.watching(OPEN), "refundWatches": poll.watching(REFUNDS)},
+        "cin7Webhooks": {
+            **WebhookRegistration(services.redis, services.keys).get(),
+            "lastDeliveryAt": last_cin7.isoformat() if last_cin7 else None,
+        },
+        "disputeNotifications": {"lastDeliveryAt": last_dispute.isoformat() if last_dispute else None},
     }
 
 

@@ -7,7 +7,9 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from app.domain.sync import Cin7Document, Cin7Sale, header_digest, order_digests, owned_header
+from app.domain.money import cents
+from app.domain.reverse import CreditNoteFacts, SaleFacts, ShippedLine, shipped_value
+from app.domain.sync import CIN7_KEY, Cin7Document, Cin7Sale, header_digest, order_digests, owned_header
 
 _MEMO_KEY = re.compile(r"\bbridge:((?:refund|cancel):\S+)")
 _SHIPPED = frozenset({"SHIPPED", "PARTIALLY SHIPPED"})
@@ -32,11 +34,17 @@ def _decimal(value: Any) -> Decimal:
 def _document(raw: Mapping[str, Any], number_key: str) -> Cin7Document:
     return Cin7Document(
         task_id=str(raw.get("TaskID")),
-        number=raw.get(number_key),
+        number=_text(raw.get(number_key)),
         status=str(raw.get("Status") or ""),
         total=_decimal(raw.get("Total")),
         tax=_decimal(raw.get("Tax")),
+        refunded=sum((_decimal(r.get("Amount")) for r in raw.get("Refunds") or []), Decimal(0)),
     )
+
+
+def _text(value: Any) -> str | None:
+    # Webhook payloads and some responses pad numbers ("CR-00001 "): compare trimmed text.
+    return str(value).strip() if value is not None else None
 
 
 def sale_snapshot(
@@ -65,9 +73,12 @@ def sale_snapshot(
     refund_refs: set[str] = set()
     for note in sale.get("CreditNotes") or []:
         refund_refs.update(str(r.get("Reference")) for r in note.get("Refunds") or [])
-        key = memo_key(note.get("Memo"))
-        if key is not None and note.get("Status") in _LIVE:
-            notes[key] = _document(note, "CreditNoteNumber")
+        if note.get("Status") not in _LIVE:
+            continue
+        # A credit note a person raised is kept under its task: a refund the bridge made for
+        # it in Afterpay is matched to it by the refund's origin tag (app.domain.reverse).
+        key = memo_key(note.get("Memo")) or f"{CIN7_KEY}{str(note.get('TaskID')).lower()}"
+        notes[key] = _document(note, "CreditNoteNumber")
     return Cin7Sale(
         sale_id=str(sale["ID"]),
         order_number=order.get("SaleOrderNumber"),
@@ -83,4 +94,57 @@ def sale_snapshot(
         credit_notes=notes,
         refund_refs=frozenset(refund_refs),
         header_digest=header_digest(owned_header(sale), attribute_slots),
+    )
+
+
+def _quantities(lines: Iterable[Mapping[str, Any]]) -> dict[str, Decimal]:
+    found: dict[str, Decimal] = {}
+    for line in lines:
+        sku = str(line.get("SKU") or line.get("ProductID") or "")
+        found[sku] = found.get(sku, Decimal(0)) + _decimal(line.get("Quantity"))
+    return found
+
+
+def sale_facts(sale: Mapping[str, Any]) -> SaleFacts:
+    """What the reverse sync needs from a ``GET /sale`` answer (app.domain.reverse).
+
+    Shipped quantities are the pack lines (else the pick lines) of every fulfilment whose
+    shipment is AUTHORISED (cin7.md A10): Cin7 ships what was packed.
+    """
+    order = sale.get("Order") or {}
+    ordered: dict[str, tuple[Decimal, Decimal]] = {}
+    for line in order.get("Lines") or []:
+        sku = str(line.get("SKU") or line.get("ProductID") or "")
+        quantity, total = ordered.get(sku, (Decimal(0), Decimal(0)))
+        ordered[sku] = (quantity + _decimal(line.get("Quantity")), total + _decimal(line.get("Total")))
+    sent: dict[str, Decimal] = {}
+    tasks: list[str] = []
+    for fulfilment in sale.get("Fulfilments") or []:
+        if (fulfilment.get("Ship") or {}).get("Status") != "AUTHORISED":
+            continue
+        tasks.append(str(fulfilment.get("TaskID")))
+        pack = (fulfilment.get("Pack") or {}).get("Lines") or []
+        pick = (fulfilment.get("Pick") or {}).get("Lines") or []
+        for sku, quantity in _quantities(pack or pick).items():
+            sent[sku] = sent.get(sku, Decimal(0)) + quantity
+    lines = [ShippedLine(sku, q, sent.get(sku, Decimal(0)), total) for sku, (q, total) in ordered.items()]
+    order_total = cents(_decimal(order.get("Total")))
+    notes = tuple(
+        CreditNoteFacts(
+            task_id=str(note.get("TaskID")),
+            number=_text(note.get("CreditNoteNumber")) or "",
+            total=cents(_decimal(note.get("Total"))),
+            bridge_key=memo_key(note.get("Memo")),
+        )
+        for note in sale.get("CreditNotes") or []
+        if note.get("Status") in _LIVE
+    )
+    return SaleFacts(
+        sale_id=str(sale["ID"]),
+        external_id=_text(sale.get("ExternalID")) or None,
+        voided=sale.get("Status") == "VOIDED",
+        order_total=order_total,
+        shipped=shipped_value(order_total, lines) if tasks else Decimal("0.00"),
+        shipment_tasks=tuple(tasks),
+        credit_notes=notes,
     )

@@ -9,7 +9,7 @@ import sys
 import tempfile
 import urllib.error
 import urllib.request
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import click
@@ -25,6 +25,9 @@ DEMO_SETTINGS = {
     "CIN7_ACCOUNT_ID": "demo-account",
     "CIN7_APPLICATION_KEY": "demo-key",
     "BRIDGE_API_KEY": "demo-key",
+    "AFTERPAY_DISPUTE_WEBHOOK_SECRET": "demo-dispute-secret",
+    # Snappier than production's minute, so a walk-through does not wait.
+    "BRIDGE_POLL_SECONDS": "10",
 }
 
 
@@ -83,6 +86,35 @@ def _sync_and_summarise() -> int:
     for problem in problems:
         click.echo(f"bridge demo: {problem}", err=True)
     return 0 if correct and summary["failed"] == 0 else 1
+
+
+def _connect_simulators(afterpay_url: str | None, cin7: bool, since: datetime | None) -> None:
+    """Wire the running bridge to the simulators, as an operator would to the real services:
+    register the Cin7 webhooks, point the Afterpay sandbox's dispute notifications at the
+    bridge, and (``since``) move the poll bookmark back so the seeded orders flow on their own."""
+    from app.cin7.webhooks import ensure_webhooks, receiver_url, webhook_token
+    from app.config import Settings
+    from app.services import Services
+    from app.store.poll import PollStore
+    from app.store.registration import WebhookRegistration
+
+    settings = Settings.from_env()
+    services = Services(settings)
+    assert settings.BRIDGE_PUBLIC_URL is not None
+    if cin7:
+        url = receiver_url(settings.BRIDGE_PUBLIC_URL)
+        ensure_webhooks(services.cin7_client(), url, webhook_token(settings))
+        WebhookRegistration(services.redis, services.keys).record(url, "bearerauth")
+    if afterpay_url is not None:
+        config = {
+            "dispute_webhook_url": f"{settings.BRIDGE_PUBLIC_URL}/v1/webhooks/afterpay/disputes",
+            "dispute_webhook_secret": settings.AFTERPAY_DISPUTE_WEBHOOK_SECRET,
+        }
+        response = requests.post(f"{afterpay_url}/_sandbox/config", json=config, timeout=10)
+        if response.status_code != 200:
+            raise click.ClickException(f"configuring the Afterpay sandbox failed: {response.text}")
+    if since is not None:
+        PollStore(services.redis, services.keys).set_bookmark(since)
 
 
 def _seed_cin7(cin7_api: str) -> None:
@@ -182,9 +214,14 @@ def demo(
                                   what="the Cin7 simulator")  # fmt: skip
             _seed_cin7(env["CIN7_API_URL"])
         supervisor.start("worker", python_argv("worker"))
-        supervisor.start("cron", python_argv("cron"))
         supervisor.start("web", python_argv("serve", "--port", str(web_port)))
         supervisor.wait_until(lambda: _answers(f"{web_url}/readyz"), timeout=60, what="the bridge")
+        # The seeded orders go back a week; the poller takes them on unless the demo syncs them itself.
+        since = None if exit_after_sync else datetime.now(UTC) - timedelta(days=8)
+        _connect_simulators(
+            afterpay_url if use_afterpay_sim else None, use_cin7_sim, since if use_afterpay_sim else None
+        )
+        supervisor.start("cron", python_argv("cron"))
         click.echo(f"READY web={web_url} afterpay={afterpay_url} cin7={env['CIN7_API_URL']}")
         sys.stdout.flush()
         if exit_after_sync:

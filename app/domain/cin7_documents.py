@@ -319,6 +319,8 @@ class CreditNote:
     total: Decimal
     tax: Decimal
     refunds: tuple[SalePayment, ...]
+    origin: str | None = None
+    """The Cin7 credit-note TaskID the refund was made for (app.domain.reverse), if any."""
 
     def to_dict(self) -> dict[str, Any]:
         """``{Reference, CreditNoteDate, AdditionalCharges, Total, Tax, Refunds}``."""

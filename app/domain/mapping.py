@@ -42,6 +42,7 @@ from app.domain.cin7_documents import (
 from app.domain.gst import allocate_tax, line_tax, proportional_share
 from app.domain.ledger import Ledger, OrderState, read_ledger
 from app.domain.money import ZERO, cents, format_amount, is_cents, price
+from app.domain.reverse import origin_of
 from app.domain.rules import CustomerMode, MappingRules, TaxRules
 from app.domain.templates import render
 
@@ -471,6 +472,7 @@ def _credit_notes(payment: Payment, ledger: Ledger, totals: Totals, rules: Mappi
                 total=amount,
                 tax=refund_tax,
                 refunds=(payout,),
+                origin=origin_of(refund.refund_merchant_reference),
             )
         )
     return tuple(notes)

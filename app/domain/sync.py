@@ -40,6 +40,8 @@ EMPTY_TASK = "00000000-0000-0000-0000-000000000000"
 
 REFUND_KEY = "refund:"
 CANCEL_KEY = "cancel:"
+CIN7_KEY = "cin7:"
+"""Key of a credit note raised in Cin7 by a person: ``cin7:<TaskID>`` (lower case)."""
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,8 @@ class Cin7Document:
     status: str
     total: Decimal
     tax: Decimal = ZERO
+    refunded: Decimal = ZERO
+    """REFUND payments against the credit note (credit notes only)."""
 
 
 @dataclass(frozen=True)
@@ -61,7 +65,8 @@ class Cin7Sale:
         order_digest: digest of the order's status, lines and charges (``order_digest``).
         order_base_digest: the same without cancellation charges (the invoiced part).
         order_cancelled: the money the order's cancellation charges take off (positive).
-        credit_notes: credit notes by the bridge's key (``refund:<id>``, ``cancel:<amount>``).
+        credit_notes: authorised credit notes by the bridge's key (``refund:<id>``,
+            ``cancel:<amount>``), or ``cin7:<TaskID>`` for those a person raised in Cin7.
         refund_refs: references of REFUND payments present.
         header_digest: digest of the header fields Afterpay owns.
     """
@@ -107,6 +112,7 @@ class Cin7Sale:
                 status=raw["status"],
                 total=Decimal(raw["total"]),
                 tax=Decimal(raw["tax"]),
+                refunded=Decimal(raw.get("refunded", "0")),
             )
 
         notes = {key: document(raw) for key, raw in data["credit_notes"].items()}
@@ -200,6 +206,22 @@ def owned_header(sale_body: Mapping[str, Any]) -> dict[str, Any]:
         "AdditionalAttributes": {k: v for k, v in sorted(attributes.items()) if v},
         "Note": sale_body.get("Note") or "",
     }
+
+
+NOTE_LIMIT = 1024
+"""cin7.md A7: the sale ``Note`` is at most 1024 characters."""
+
+
+def note_with_messages(note: str, messages: Iterable[str], limit: int = NOTE_LIMIT) -> str:
+    """The sale Note: the mapping's text, then Afterpay's answers to the bridge's writes
+    (newest last), dropping the oldest answers when the whole would not fit in ``limit``."""
+    kept = list(messages)
+    while kept:
+        text = "\n".join([note, *kept])
+        if len(text) <= limit:
+            return text
+        kept.pop(0)
+    return note[:limit]
 
 
 def header_digest(owned: Mapping[str, Any], slots: Iterable[str]) -> str:
@@ -350,7 +372,15 @@ def plan(mapped: MappedOrder, snapshot: Cin7Sale | None, *, attribute_slots: Ite
     actions.extend(AddPayment(p) for p in mapped.payments if p.reference not in snapshot.payment_refs)
     for note in mapped.credit_notes:
         key = f"{REFUND_KEY}{note.reference}"
-        if key not in snapshot.credit_notes:
+        mirrored = f"{CIN7_KEY}{note.origin}" if note.origin else None
+        if key not in snapshot.credit_notes and mirrored in snapshot.credit_notes:
+            # Afterpay's refund was made by the bridge for a credit note a person raised in
+            # Cin7: that note is the refund's credit note (no echo). Record the REFUND on it,
+            # unless the person already did.
+            assert mirrored is not None
+            if snapshot.credit_notes[mirrored].refunded == 0:
+                actions.extend(AddRefund(mirrored, r) for r in note.refunds if r.reference not in snapshot.refund_refs)
+        elif key not in snapshot.credit_notes:
             actions.append(AddCreditNote(key, note))
         else:
             actions.extend(AddRefund(key, r) for r in note.refunds if r.reference not in snapshot.refund_refs)

@@ -15,6 +15,10 @@ from app.upstream import UpstreamError
 log = logging.getLogger(__name__)
 
 
+class RetryLater(Exception):
+    """A job failure that a later attempt may well not have (an endpoint that is down)."""
+
+
 def problem_for(exc: BaseException, secrets: list[str]) -> dict[str, Any]:
     """The RFC 9457 problem shown as the job's ``error``: the readable cause and, for upstream
     failures, the service, its status and its request id (what the vendor's support asks for)."""
@@ -55,6 +59,7 @@ def is_transient(exc: BaseException) -> bool:
     if isinstance(exc, UpstreamError):
         return exc.retryable or exc.outcome_unknown
     transient = (
+        RetryLater,
         OrderBusy,
         RedisConnectionError,
         RedisTimeoutError,
@@ -94,3 +99,8 @@ def record_failure(services: Services, job: Job, exc: BaseException) -> None:
         )
     )
     log.error("job failed for good", extra={"job_id": job.id, "kind": kind, "problem": problem})
+    order_id = job.meta.get("orderId")
+    if order_id:
+        from app.jobs.hooks import publish
+
+        publish(services, "order.failed", {"afterpayOrderId": order_id, "jobId": job.id, "error": problem})

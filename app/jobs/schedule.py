@@ -13,7 +13,7 @@ from typing import Any
 
 from rq.cron import CronScheduler
 
-from app.jobs import system
+from app.jobs import poll, system, webhooks
 from app.services import Services
 
 log = logging.getLogger(__name__)
@@ -33,7 +33,22 @@ return 0
 
 def register_jobs(cron: CronScheduler, services: Services) -> None:
     """Register every periodic job of the bridge on ``cron``."""
-    cron.register(system.cron_heartbeat, queue_name=services.keys.queue("default"), interval=60, result_ttl=300)
+    default = services.keys.queue("default")
+    cron.register(system.cron_heartbeat, queue_name=default, interval=60, result_ttl=300)
+    cron.register(
+        poll.poll_afterpay,
+        queue_name=default,
+        interval=services.settings.BRIDGE_POLL_SECONDS,
+        result_ttl=3600,
+        meta={"kind": "poll"},
+    )
+    cron.register(
+        webhooks.check_cin7_webhooks,
+        queue_name=default,
+        interval=services.settings.BRIDGE_WEBHOOK_CHECK_SECONDS,
+        result_ttl=3600,
+        meta={"kind": "webhook-check"},
+    )
 
 
 class LeaderCronScheduler(CronScheduler):

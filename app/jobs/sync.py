@@ -11,7 +11,9 @@ from rq import Retry
 from rq.job import Job
 
 from app.afterpay.schemas import load_payment
+from app.domain.afterpay import Payment
 from app.jobs.context import services
+from app.jobs.hooks import publish
 from app.services import Services
 from app.sync.factory import order_sync
 
@@ -23,8 +25,15 @@ RETRY = Retry(max=6, interval=[10, 30, 60, 300, 900, 1800])
 def sync_order(order_id: str, payment: dict[str, Any] | None = None) -> dict[str, Any]:
     """Make Cin7 match Afterpay order ``order_id``; ``payment`` is the Afterpay Payment JSON
     when the caller already has it (upsert-cin7 with a body), else it is fetched."""
-    result = order_sync(services()).sync(order_id, load_payment(payment) if payment is not None else None)
-    return result.to_dict()
+    return run_sync(services(), order_id, load_payment(payment) if payment is not None else None)
+
+
+def run_sync(svc: Services, order_id: str, payment: Payment | None = None) -> dict[str, Any]:
+    """Run the saga for ``order_id`` and announce what it changed (``order.synced``)."""
+    result = order_sync(svc).sync(order_id, payment).to_dict()
+    if result["action"] in ("created", "updated", "voided"):
+        publish(svc, "order.synced", result)
+    return result
 
 
 def enqueue_sync(

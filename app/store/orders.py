@@ -35,6 +35,7 @@ PREFLIGHT_SECONDS = 900
 """How long a batch look-up's "no Cin7 sale has this ExternalID" stays usable."""
 
 AUDIT_PER_ORDER = 200
+MESSAGES_PER_ORDER = 20
 AUDIT_GLOBAL = 100_000
 
 _RELEASE = """
@@ -176,6 +177,40 @@ class OrderStore:
             done.set()
             renewer.join(timeout=5)
             self._release(keys=[key], args=[token])
+
+    # -- messages for the Cin7 sale's Note ----------------------------------------------------
+
+    def add_message(self, order_id: str, text: str) -> bool:
+        """Keep an answer from Afterpay to show on the Cin7 sale; False if it is already kept."""
+        key = self._keys("order", order_id, "messages")
+        kept: list[str] = self._redis.lrange(key, 0, -1)  # type: ignore[assignment]
+        if text in kept:
+            return False
+        pipe = self._redis.pipeline()
+        pipe.rpush(key, text)
+        pipe.ltrim(key, -MESSAGES_PER_ORDER, -1)
+        pipe.execute()
+        return True
+
+    def messages(self, order_id: str) -> list[str]:
+        """The kept Afterpay answers, oldest first."""
+        found: list[str] = self._redis.lrange(self._keys("order", order_id, "messages"), 0, -1)  # type: ignore[assignment]
+        return found
+
+    def record_dispute(self, order_id: str, dispute: dict[str, Any]) -> None:
+        """Keep the latest state of an Afterpay dispute on the order."""
+        self._redis.hset(self._keys("order", order_id, "disputes"), str(dispute["id"]), json.dumps(dispute))
+
+    def disputes(self, order_id: str) -> list[dict[str, Any]]:
+        raw: dict[str, str] = self._redis.hgetall(self._keys("order", order_id, "disputes"))  # type: ignore[assignment]
+        return [json.loads(value) for _key, value in sorted(raw.items())]
+
+    def mark_refused(self, order_id: str, request_id: str) -> None:
+        """Afterpay refused the write ``request_id`` for good (declined, expired, window passed)."""
+        self._redis.sadd(self._keys("order", order_id, "refused"), request_id)
+
+    def was_refused(self, order_id: str, request_id: str) -> bool:
+        return bool(self._redis.sismember(self._keys("order", order_id, "refused"), request_id))
 
     # -- audit --------------------------------------------------------------------------
 

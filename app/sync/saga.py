@@ -21,7 +21,7 @@ from typing import Any
 import redis
 
 from app.afterpay.client import AfterpayClient
-from app.alerts import Alert, Alerter
+from app.alerts import Alert, Alerter, order_link
 from app.cin7.client import Cin7Client
 from app.cin7.errors import Cin7NotFound
 from app.cin7.snapshot import credit_note_memo, memo_key, sale_snapshot
@@ -30,7 +30,9 @@ from app.domain.cin7_documents import MappedOrder, cin7_datetime
 from app.domain.mapping import map_payment
 from app.domain.rules import MappingRules
 from app.domain.sync import (
+    CIN7_KEY,
     EMPTY_TASK,
+    REFUND_KEY,
     Action,
     AddCreditNote,
     AddPayment,
@@ -46,6 +48,7 @@ from app.domain.sync import (
     cancellation_descriptions,
     desired_order_digests,
     header_digest,
+    note_with_messages,
     owned_header,
     plan,
 )
@@ -137,7 +140,7 @@ class OrderSync:
             payment = self._afterpay.get_payment(order_id)
         elif payment.id != order_id:
             raise ValueError(f"payment {payment.id} is not order {order_id}")
-        mapped = map_payment(payment, self._rules)
+        mapped = self._with_messages(order_id, map_payment(payment, self._rules))
         result = SyncResult(afterpay_order_id=order_id, state=mapped.state.value)
         snapshot = self._current(order_id, mapped)
         existed = snapshot is not None
@@ -179,10 +182,20 @@ class OrderSync:
 
     # -- what Cin7 holds ----------------------------------------------------------------------
 
+    def _with_messages(self, order_id: str, mapped: MappedOrder) -> MappedOrder:
+        messages = self._store.messages(order_id)
+        if not messages:
+            return mapped
+        return replace(mapped, sale=replace(mapped.sale, note=note_with_messages(mapped.sale.note, messages)))
+
     def _current(self, order_id: str, mapped: MappedOrder) -> Cin7Sale | None:
         record = self._store.load(order_id)
         if record.snapshot is not None and record.pending is None:
-            return record.snapshot
+            if not _unseen_origins(mapped, record.snapshot):
+                return record.snapshot
+            # A refund made for a Cin7 credit note the checkpoint does not know: read the sale,
+            # so the note is found rather than credited a second time.
+            return self._read_sale(order_id, record.snapshot.sale_id, mapped)
         if record.sale_id:
             return self._read_sale(order_id, record.sale_id, mapped)
         if record.pending is None and self._store.known_absent(order_id):
@@ -266,7 +279,14 @@ class OrderSync:
             self._cin7.add_payment(
                 {**action.refund.to_dict(), "TaskID": note.task_id, "CurrencyRate": snapshot.currency_rate}
             )
-            new = replace(snapshot, refund_refs=snapshot.refund_refs | {action.refund.reference})
+            new = replace(
+                snapshot,
+                refund_refs=snapshot.refund_refs | {action.refund.reference},
+                credit_notes={
+                    **snapshot.credit_notes,
+                    action.key: replace(note, refunded=note.refunded + action.refund.amount),
+                },
+            )
         elif isinstance(action, UpdateHeader):
             owned = owned_header(mapped.sale.to_dict())
             attributes = {slot: owned["AdditionalAttributes"].get(slot, "") for slot in self._slots}
@@ -392,7 +412,7 @@ class OrderSync:
         self._store.audit(order_id, "needs-person", reason=reason, state=mapped.state.value)
 
     def _alert(self, kind: str, subject: str, text: str, order_id: str) -> None:
-        link = f"{self._public_url}/v1/orders/{order_id}" if self._public_url else None
+        link = order_link(self._public_url, order_id)
         self._alerter.send(Alert(kind=kind, subject=subject, text=text, link=link))
 
     def _record(self, order_id: str, mapped: MappedOrder, result: SyncResult) -> None:
@@ -414,6 +434,15 @@ class OrderSync:
             calls=result.api_calls,
             attention=result.attention,
         )
+
+
+def _unseen_origins(mapped: MappedOrder, snapshot: Cin7Sale) -> bool:
+    return any(
+        note.origin is not None
+        and f"{REFUND_KEY}{note.reference}" not in snapshot.credit_notes
+        and f"{CIN7_KEY}{note.origin}" not in snapshot.credit_notes
+        for note in mapped.credit_notes
+    )
 
 
 def _action(existed: bool, snapshot: Cin7Sale | None, steps: list[str]) -> str:
