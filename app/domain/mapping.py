@@ -123,7 +123,7 @@ def map_payment(payment: Payment, rules: MappingRules) -> MappedOrder:
     return MappedOrder(
         afterpay_order_id=payment.id,
         state=ledger.state,
-        skip_reason=_skip_reason(payment, ledger, rules),
+        skip_reason=skip_reason_of(payment, ledger, rules),
         customer=_customer(payment, rules, values, warnings),
         sale=_sale(payment, ledger, rules, values, warnings),
         order=order,
@@ -710,7 +710,7 @@ def _template_values(payment: Payment, ledger: Ledger) -> dict[str, str]:
 # Conditional sync rules
 
 
-def _skip_reason(payment: Payment, ledger: Ledger, rules: MappingRules) -> str | None:
+def skip_reason_of(payment: Payment, ledger: Ledger, rules: MappingRules) -> str | None:
     """Why the merchant's ``sync_rules`` exclude this order (mapping rule 11), or None.
 
     Amounts compare against originalAmount (the order's value as placed), in the payment's
