@@ -77,7 +77,8 @@ class Alerter:
             log.warning("alert (no ALERT_WEBHOOK_URL configured)", extra={"kind": alert.kind, "text": text})
             return True
         try:
-            response = requests.post(self._url, json={"text": text, "kind": alert.kind}, timeout=self._timeout)
+            body = {"text": text, "kind": alert.kind, **({"link": alert.link} if alert.link else {})}
+            response = requests.post(self._url, json=body, timeout=self._timeout)
             response.raise_for_status()
         except requests.RequestException as exc:
             log.error("alert delivery failed", extra={"kind": alert.kind, "error": type(exc).__name__})

@@ -15,7 +15,9 @@ from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from croniter import croniter
 from dotenv import dotenv_values
 
 AFTERPAY_PRODUCTION_URL = "https://global-api.afterpay.com"
@@ -61,6 +63,10 @@ class Settings:
     BRIDGE_ORDER_LOCK_SECONDS: int = 60
     BRIDGE_POLL_SECONDS: int = 60
     BRIDGE_WEBHOOK_CHECK_SECONDS: int = 300
+    BRIDGE_TIMEZONE: str = "Australia/Sydney"
+    BRIDGE_RECONCILE_DAILY_CRON: str | None = "30 3 * * *"
+    BRIDGE_RECONCILE_WEEKLY_CRON: str | None = None
+    BRIDGE_RECONCILE_AUTOHEAL: bool = True
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, *, dotenv: str | None = ".env") -> Settings:
@@ -101,6 +107,10 @@ class Settings:
         _check_int(values, "BRIDGE_ORDER_LOCK_SECONDS", 2, 3600, problems)
         _check_int(values, "BRIDGE_POLL_SECONDS", 1, 3600, problems)
         _check_int(values, "BRIDGE_WEBHOOK_CHECK_SECONDS", 1, 86400, problems)
+        _check_timezone(values, problems)
+        for name in ("BRIDGE_RECONCILE_DAILY_CRON", "BRIDGE_RECONCILE_WEEKLY_CRON"):
+            _check_cron(values, name, problems)
+        _check_bool(values, "BRIDGE_RECONCILE_AUTOHEAL", problems)
         for name in ("AFTERPAY_API_URL", "CIN7_API_URL", "ALERT_WEBHOOK_URL", "BRIDGE_PUBLIC_URL"):
             _check_http_url(values, name, problems)
         _check_redis_url(values, problems)
@@ -146,6 +156,39 @@ def _check_int(values: dict[str, Any], name: str, low: int, high: int, problems:
     if not low <= number <= high:
         problems.append(f"{name} must be between {low} and {high}, got {number}")
     values[name] = number
+
+
+def _check_timezone(values: dict[str, Any], problems: list[str]) -> None:
+    name = values.get("BRIDGE_TIMEZONE")
+    if name is None:
+        return
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        problems.append(f"BRIDGE_TIMEZONE must be an IANA time zone such as Australia/Sydney, got {name!r}")
+
+
+def _check_cron(values: dict[str, Any], name: str, problems: list[str]) -> None:
+    expression = values.get(name)
+    if expression is None:
+        return
+    if expression.lower() in ("off", "none", "false"):
+        values[name] = None
+    elif not croniter.is_valid(expression) or len(expression.split()) != 5:
+        problems.append(f"{name} must be a 5-field cron expression such as '30 3 * * *' (or 'off'), got {expression!r}")
+
+
+def _check_bool(values: dict[str, Any], name: str, problems: list[str]) -> None:
+    raw = values.get(name)
+    if raw is None or isinstance(raw, bool):
+        return
+    text = str(raw).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        values[name] = True
+    elif text in ("0", "false", "no", "off"):
+        values[name] = False
+    else:
+        problems.append(f"{name} must be true or false, got {raw!r}")
 
 
 def _check_http_url(values: dict[str, Any], name: str, problems: list[str]) -> None:

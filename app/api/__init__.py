@@ -92,7 +92,7 @@ def _redis_down(error: redis.RedisError) -> Response:
 
 def init_api(app: Flask) -> BridgeApi:
     """Attach the API, its request hooks and every blueprint to ``app``."""
-    from app.api import docs, events, health, hooks, jobs, mapping, stock, sync, webhooks
+    from app.api import docs, events, health, hooks, jobs, mapping, reconcile, stock, sync, webhooks
 
     api = BridgeApi(
         spec_kwargs={
@@ -114,5 +114,6 @@ def init_api(app: Flask) -> BridgeApi:
     api.register_blueprint(events.blp)
     api.register_blueprint(webhooks.blp)
     api.register_blueprint(stock.blp)
+    api.register_blueprint(reconcile.blp)
     app.register_blueprint(docs.bp)
     return api

@@ -45,8 +45,10 @@ def public(view: F) -> F:
 def install(app: Flask) -> None:
     """Register the hooks on ``app``."""
     app.before_request(_start)
-    app.before_request(_check_body)
+    # Size first (nothing big is read), then who is asking, then what they sent.
+    app.before_request(_check_size)
     app.before_request(_authenticate)
+    app.before_request(_check_media_type)
     app.after_request(_finish)
     app.teardown_request(_forget_request_id)
 
@@ -69,10 +71,14 @@ def _view_attr(name: str, default: Any) -> Any:
     return getattr(view, name, default)
 
 
-def _check_body() -> None:
+def _check_size() -> None:
     length = request.content_length
     if length is not None and length > (current_app.config["MAX_CONTENT_LENGTH"] or 0):
         abort_problem(413, f"The body has {length} bytes; the limit is {current_app.config['MAX_CONTENT_LENGTH']}.")
+
+
+def _check_media_type() -> None:
+    length = request.content_length
     if request.method not in _BODY_METHODS or request.url_rule is None:
         return
     has_body = bool(length) or request.headers.get("Transfer-Encoding", "").lower() == "chunked"
@@ -98,21 +104,30 @@ def presented_api_key() -> str | None:
     return request.headers.get("X-API-Key") or None
 
 
+def has_api_key() -> bool:
+    """Whether the request carries the deployment's API key."""
+    services: Services = current_app.extensions["bridge"]
+    presented = presented_api_key()
+    # compare_digest on bytes of any length: the comparison time leaks neither content nor length match.
+    return presented is not None and hmac.compare_digest(presented.encode(), services.settings.BRIDGE_API_KEY.encode())
+
+
+def refuse_unauthenticated() -> None:
+    """The 401 problem for a request without the right API key."""
+    abort_problem(
+        401,
+        "Missing or wrong API key." if presented_api_key() else "No API key was sent.",
+        headers={"WWW-Authenticate": 'Bearer realm="bridge"'},
+    )
+
+
 def _authenticate() -> None:
     if not request.path.startswith("/v1/"):
         return
     if request.url_rule is not None and _view_attr("own_auth", False):
         return
-    services: Services = current_app.extensions["bridge"]
-    expected = services.settings.BRIDGE_API_KEY.encode()
-    presented = presented_api_key()
-    # compare_digest on bytes of any length: the comparison time leaks neither content nor length match.
-    if presented is None or not hmac.compare_digest(presented.encode(), expected):
-        abort_problem(
-            401,
-            "Missing or wrong API key." if presented else "No API key was sent.",
-            headers={"WWW-Authenticate": 'Bearer realm="bridge"'},
-        )
+    if not has_api_key():
+        refuse_unauthenticated()
 
 
 def _finish(response: Response) -> Response:

@@ -8,6 +8,7 @@ with ``Retry-After``. 5xx, 429 and 401 outcomes are not stored, so a retry runs 
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -95,7 +96,9 @@ def idempotent(blp: Any, scope: str) -> Callable[[F], F]:
             # The same client as RQ's, so a view's enqueue and the stored response can share
             # one pipeline (see ``writes_pipeline``).
             store = IdempotencyStore(services.rq_redis, services.keys("idem"))
-            claim = store.claim(scope, key, fingerprint(request.method, scope, request.get_json(silent=True)))
+            # A JSON body is compared as canonical JSON; any other body (a CSV file) byte for byte.
+            body = request.get_json(silent=True) if request.is_json else hashlib.sha256(request.get_data()).hexdigest()
+            claim = store.claim(scope, key, fingerprint(request.method, scope, body))
             if isinstance(claim, StoredResponse):
                 replay = Response(claim.body, status=claim.status)
                 for name, value in claim.headers.items():

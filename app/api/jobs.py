@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import re
+import time
 from typing import Any
 
 import marshmallow as ma
-from flask import current_app
+from flask import Response, current_app, make_response, request
 from flask_smorest import Blueprint
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
 
+from app.api.idempotency import writes_pipeline
 from app.api.problems import ProblemSchema, abort_problem, documents_errors
 from app.jobs import registry
 from app.jobs.records import job_record
@@ -52,6 +55,43 @@ class JobPageSchema(ma.Schema):
     page = ma.fields.Integer()
     perPage = ma.fields.Integer()
     total = ma.fields.Integer()
+
+
+MAX_WAIT_SECONDS = 30
+_WAIT = re.compile(r"(?:^|[,;\s])wait\s*=\s*(\d+)", re.IGNORECASE)
+PREFER_WAIT_DOC = {
+    "in": "header",
+    "name": "Prefer",
+    "required": False,
+    "schema": {"type": "string", "example": "wait=10"},
+    "description": "`wait=N` (N ≤ 30): wait up to N seconds and answer 200 with the finished job.",
+}
+
+
+def requested_wait() -> int | None:
+    """Seconds from ``Prefer: wait=N`` (RFC 7240), capped at 30, or None."""
+    match = _WAIT.search(request.headers.get("Prefer", ""))
+    return min(int(match.group(1)), MAX_WAIT_SECONDS) if match else None
+
+
+def accepted_job_response(job: Job) -> Response:
+    """202 with the job and ``Location``; with ``Prefer: wait=N``, the finished job as a 200
+    if it ends in time (the job is written first, so a worker can take it meanwhile)."""
+    wait = requested_wait()
+    status = 202
+    if wait:
+        writes_pipeline().execute()
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline and job.get_status() not in ("finished", "failed"):
+            time.sleep(0.1)
+        if job.get_status() in ("finished", "failed"):
+            status = 200
+    response = make_response(current_app.json.dumps(job_record(job)), status)
+    response.mimetype = "application/json"
+    response.headers["Location"] = f"/v1/jobs/{job.id}"
+    if wait:
+        response.headers["Preference-Applied"] = f"wait={wait}"
+    return response
 
 
 def load_job(job_id: str) -> Job:

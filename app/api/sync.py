@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import re
-import time
 from typing import Any
 
 import marshmallow as ma
-from flask import Response, current_app, g, make_response, request
+from flask import Response, current_app, g
 from flask_smorest import Blueprint
 
 from app.afterpay.schemas import PaymentSchema, dump_payment
 from app.api.idempotency import idempotent, writes_pipeline
-from app.api.jobs import JobSchema
+from app.api.jobs import PREFER_WAIT_DOC, JobSchema, accepted_job_response
 from app.api.problems import abort_problem, documents_errors
-from app.jobs.records import job_record
 from app.jobs.sync import enqueue_sync
 from app.services import Services
 from app.store.inbox import Inbox
@@ -24,8 +22,6 @@ from app.store.registration import WebhookRegistration
 
 blp = Blueprint("sync", __name__, url_prefix="/v1", description="Sync Afterpay orders into Cin7 Core.")
 
-MAX_WAIT_SECONDS = 30
-_WAIT = re.compile(r"(?:^|[,;\s])wait\s*=\s*(\d+)", re.IGNORECASE)
 _ORDER_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
@@ -75,25 +71,11 @@ class SyncStatusSchema(ma.Schema):
     disputeNotifications = ma.fields.Dict()
 
 
-def requested_wait() -> int | None:
-    """Seconds from ``Prefer: wait=N`` (RFC 7240), capped at 30, or None."""
-    match = _WAIT.search(request.headers.get("Prefer", ""))
-    return min(int(match.group(1)), MAX_WAIT_SECONDS) if match else None
-
-
 @blp.route("/upsert-cin7", methods=["POST"])
 @blp.doc(
     operationId="upsertCin7",
     summary="Sync one Afterpay order into Cin7 Core",
-    parameters=[
-        {
-            "in": "header",
-            "name": "Prefer",
-            "required": False,
-            "schema": {"type": "string", "example": "wait=10"},
-            "description": "`wait=N` (N ≤ 30): wait up to N seconds and answer 200 with the finished job.",
-        }
-    ],
+    parameters=[PREFER_WAIT_DOC],
 )
 @blp.arguments(UpsertSchema(), example={"afterpayOrderId": "400123851542"})
 @idempotent(blp, "upsert-cin7")
@@ -120,21 +102,7 @@ def upsert_cin7(body: dict[str, Any]) -> Response:
         request_id=g.get("request_id"),
         pipeline=writes_pipeline(),
     )
-    wait = requested_wait()
-    status = 202
-    if wait:
-        writes_pipeline().execute()  # the job must exist before the worker can finish it
-        deadline = time.monotonic() + wait
-        while time.monotonic() < deadline and job.get_status() not in ("finished", "failed"):
-            time.sleep(0.1)
-        if job.get_status() in ("finished", "failed"):
-            status = 200
-    response = make_response(current_app.json.dumps(job_record(job)), status)
-    response.mimetype = "application/json"
-    response.headers["Location"] = f"/v1/jobs/{job.id}"
-    if wait:
-        response.headers["Preference-Applied"] = f"wait={wait}"
-    return response
+    return accepted_job_response(job)
 
 
 @blp.route("/orders/<string:afterpayOrderId>")

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from app.domain.gst_report import GstDocument
 from app.domain.money import cents
+from app.domain.reconcile import Cin7Row, Cin7SaleDetail
 from app.domain.reverse import CreditNoteFacts, SaleFacts, ShippedLine, shipped_value
 from app.domain.sync import CIN7_KEY, Cin7Document, Cin7Sale, header_digest, order_digests, owned_header
 
@@ -148,3 +151,76 @@ def sale_facts(sale: Mapping[str, Any]) -> SaleFacts:
         shipment_tasks=tuple(tasks),
         credit_notes=notes,
     )
+
+
+def reconcile_row(row: Mapping[str, Any]) -> Cin7Row:
+    """A ``saleList`` row in the reconcile diff's terms (cin7.md A6)."""
+    return Cin7Row(
+        sale_id=str(row.get("SaleID")),
+        order_number=_text(row.get("OrderNumber")),
+        external_id=_text(row.get("ExternalID")) or None,
+        status=str(row.get("Status") or ""),
+        currency=str(row.get("CustomerCurrency") or row.get("BaseCurrency") or ""),
+        invoice_amount=_decimal(row.get("InvoiceAmount")),
+        paid_amount=_decimal(row.get("PaidAmount")),
+    )
+
+
+def sale_detail(sale: Mapping[str, Any]) -> Cin7SaleDetail:
+    """The money on a ``GET /sale`` answer, for the reconcile diff's money checks."""
+    invoices = [i for i in sale.get("Invoices") or [] if i.get("Status") in _LIVE]
+    notes = [n for n in sale.get("CreditNotes") or [] if n.get("Status") in _LIVE]
+
+    def total(items: Iterable[Mapping[str, Any]], key: str = "Total") -> Decimal:
+        return cents(sum((_decimal(item.get(key)) for item in items), Decimal(0)))
+
+    return Cin7SaleDetail(
+        sale_id=str(sale["ID"]),
+        order_total=cents(_decimal((sale.get("Order") or {}).get("Total"))),
+        invoice_total=total(invoices) if invoices else None,
+        payments=total((p for i in invoices for p in i.get("Payments") or []), "Amount"),
+        refunds=total((r for n in notes for r in n.get("Refunds") or []), "Amount"),
+        credit_notes=total(notes),
+        cancellations=total(n for n in notes if (memo_key(n.get("Memo")) or "").startswith("cancel:")),
+        order_number=_text((sale.get("Order") or {}).get("SaleOrderNumber")),
+    )
+
+
+def _cin7_instant(value: Any) -> datetime | None:
+    # cin7.md A1: Cin7's dates are UTC, written with or without the Z.
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def gst_documents(sale: Mapping[str, Any], order_id: str) -> list[GstDocument]:
+    """The live invoices and credit notes of a ``GET /sale`` answer, for the GST ledger."""
+    sale_id = str(sale["ID"])
+    currency = str(sale.get("CustomerCurrency") or sale.get("BaseCurrency") or "")
+    found: list[GstDocument] = []
+    for kind, items, number_key, date_key in (
+        ("invoice", sale.get("Invoices") or [], "InvoiceNumber", "InvoiceDate"),
+        ("credit_note", sale.get("CreditNotes") or [], "CreditNoteNumber", "CreditNoteDate"),
+    ):
+        for item in items:
+            at = _cin7_instant(item.get(date_key))
+            if item.get("Status") not in _LIVE or at is None:
+                continue
+            found.append(
+                GstDocument(
+                    order_id=order_id,
+                    sale_id=sale_id,
+                    task_id=str(item.get("TaskID")),
+                    kind=kind,
+                    number=_text(item.get(number_key)),
+                    at=at,
+                    total=cents(_decimal(item.get("Total"))),
+                    tax=cents(_decimal(item.get("Tax"))),
+                    currency=currency,
+                )
+            )
+    return found

@@ -61,4 +61,4 @@ def runtime_settings() -> Iterator[Settings]:
             server.stop()
 
 
-from app.cli import cin7, demo, jobs, ops, poll, runtime, sandbox  # noqa: E402,F401  (commands register themselves on main)
+from app.cli import cin7, demo, jobs, ops, poll, reconcile, runtime, sandbox  # noqa: E402,F401  (commands register themselves on main)

@@ -28,6 +28,9 @@ DEMO_SETTINGS = {
     "AFTERPAY_DISPUTE_WEBHOOK_SECRET": "demo-dispute-secret",
     # Snappier than production's minute, so a walk-through does not wait.
     "BRIDGE_POLL_SECONDS": "10",
+    # The daily reconciliation (yesterday, in Sydney, with auto-heal) every five minutes, so
+    # its reports show up while you watch: GET /v1/reconciliations.
+    "BRIDGE_RECONCILE_DAILY_CRON": "*/5 * * * *",
 }
 
 

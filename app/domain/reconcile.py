@@ -138,16 +138,21 @@ class Discrepancy:
 
     @property
     def sync_can_heal(self) -> bool:
-        """Whether re-running the per-order sync fixes this (the autoHeal candidates).
+        """Whether re-running the per-order sync may fix this (the autoHeal candidates).
 
-        The sync creates what is missing, adds missing payments and refunds, and voids what
-        Afterpay voided (app.domain.sync.plan). It deliberately leaves duplicates, foreign
-        currencies, sales Afterpay does not know, sales voided in Cin7 behind Afterpay's back,
-        and invoiced totals to a person, so none of those are healable here.
+        The sync creates what is missing, invoices what was captured, adds missing payments
+        and refunds, and voids what Afterpay voided (app.domain.sync.plan); what it must not
+        decide (an invoiced order whose lines changed) it alerts on, so queuing it is always
+        safe. It deliberately leaves duplicates, foreign currencies, sales Afterpay does not
+        know and sales voided in Cin7 behind Afterpay's back to a person, so none of those
+        are healable here.
         """
-        if self.type in (DiscrepancyType.MISSING_IN_CIN7, DiscrepancyType.PAYMENT_MISMATCH):
-            return True
-        if self.type is DiscrepancyType.REFUND_MISMATCH:
+        if self.type in (
+            DiscrepancyType.MISSING_IN_CIN7,
+            DiscrepancyType.AMOUNT_MISMATCH,
+            DiscrepancyType.PAYMENT_MISMATCH,
+            DiscrepancyType.REFUND_MISMATCH,
+        ):
             return True
         if self.type is DiscrepancyType.STATUS_MISMATCH:
             # Only one direction is healable: Afterpay voided or expired and Cin7 must void too.

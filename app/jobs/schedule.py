@@ -9,11 +9,13 @@ and takes over within ``LEASE_SECONDS`` when the leader dies.
 from __future__ import annotations
 
 import logging
+import os
+import time
 from typing import Any
 
 from rq.cron import CronScheduler
 
-from app.jobs import poll, system, webhooks
+from app.jobs import poll, reconcile, system, webhooks
 from app.services import Services
 
 log = logging.getLogger(__name__)
@@ -49,6 +51,20 @@ def register_jobs(cron: CronScheduler, services: Services) -> None:
         result_ttl=3600,
         meta={"kind": "webhook-check"},
     )
+    low = services.keys.queue("low")
+    for expression, job in (
+        (services.settings.BRIDGE_RECONCILE_DAILY_CRON, reconcile.reconcile_yesterday),
+        (services.settings.BRIDGE_RECONCILE_WEEKLY_CRON, reconcile.reconcile_last_week),
+    ):
+        if expression:
+            cron.register(
+                job,
+                queue_name=low,
+                cron=expression,
+                job_timeout=reconcile.JOB_TIMEOUT,
+                result_ttl=30 * 24 * 3600,
+                meta={"kind": "reconcile"},
+            )
 
 
 class LeaderCronScheduler(CronScheduler):
@@ -89,6 +105,10 @@ class LeaderCronScheduler(CronScheduler):
 
 def run_cron(services: Services) -> None:
     """Run the scheduler until SIGTERM or Ctrl-C."""
+    # rq cron reads cron expressions in the process's local time: make that the merchant's,
+    # so "30 3 * * *" is half past three in Sydney whatever the host's clock says.
+    os.environ["TZ"] = services.settings.BRIDGE_TIMEZONE
+    time.tzset()
     cron = LeaderCronScheduler(services, logging_level=services.settings.LOG_LEVEL)
     register_jobs(cron, services)
     cron.start()  # type: ignore[no-untyped-call]

@@ -34,7 +34,7 @@ def catch_up(svc: Services, cin7: Cin7Client, since: datetime) -> int:
     """Queue a look at every Afterpay sale Cin7 changed since ``since``; returns how many."""
     stamp = since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     sale_ids = [str(row["SaleID"]) for row in cin7.iter_sales(UpdatedSince=stamp) if row.get("ExternalID")]
-    pipe = svc.redis.pipeline()
+    pipe = svc.rq_redis.pipeline()
     for sale_id in sale_ids:
         enqueue_cin7_sale(svc, sale_id, "catch-up", pipeline=pipe)
     pipe.execute()

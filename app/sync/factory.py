@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from app.services import Services
+from app.store.gst import GstLedger
 from app.store.orders import OrderStore
 from app.sync.reverse import ReverseSync
 from app.sync.saga import OrderSync
@@ -30,5 +31,6 @@ def reverse_sync(services: Services) -> ReverseSync:
         store=OrderStore(services.redis, services.keys, lock_seconds=services.settings.BRIDGE_ORDER_LOCK_SECONDS),
         rules=services.rules,
         alerter=services.alerter(),
+        ledger=GstLedger(services.redis, services.keys),
         public_url=services.settings.BRIDGE_PUBLIC_URL,
     )

@@ -25,7 +25,7 @@ from app.afterpay.errors import AfterpayAPIError, AfterpayNotFound
 from app.alerts import Alert, Alerter, order_link
 from app.cin7.client import Cin7Client
 from app.cin7.errors import Cin7NotFound
-from app.cin7.snapshot import sale_facts, sale_snapshot
+from app.cin7.snapshot import gst_documents, sale_facts, sale_snapshot
 from app.domain.afterpay import Payment
 from app.domain.cin7_documents import MappedOrder
 from app.domain.mapping import map_payment
@@ -40,6 +40,7 @@ from app.domain.reverse import (
 )
 from app.domain.rules import MappingRules
 from app.domain.sync import CIN7_KEY, Cin7Sale, cancellation_descriptions, note_with_messages, owned_header
+from app.store.gst import GstLedger
 from app.store.orders import OrderStore
 
 log = logging.getLogger(__name__)
@@ -77,6 +78,7 @@ class ReverseSync:
         store: OrderStore,
         rules: MappingRules,
         alerter: Alerter,
+        ledger: GstLedger,
         public_url: str | None = None,
     ) -> None:
         self._cin7 = cin7
@@ -86,6 +88,7 @@ class ReverseSync:
         self._alerter = alerter
         self._public_url = public_url
         self._slots = [f"AdditionalAttribute{slot}" for slot in rules.attribute_slots]
+        self._ledger = ledger
 
     def handle_sale(self, sale_id: str) -> ReverseResult:
         """Read Cin7 sale ``sale_id`` and make its Afterpay payment follow it."""
@@ -115,10 +118,20 @@ class ReverseSync:
             result.conflicts = self._conflicts(order_id, mapped, before, fresh, sale)
             # The forward sync that follows must start from what Cin7 holds now.
             self._store.checkpoint(order_id, fresh)
+            self._note_documents(order_id, sale, fresh)
             ours = _bridge_tasks(before) | _bridge_tasks(fresh)
             for action in reverse_plan(payment, facts, bridge_notes=ours):
                 result.writes.append(self._apply(order_id, payment, facts.sale_id, action))
         return result
+
+    def _note_documents(self, order_id: str, sale: dict[str, Any], fresh: Cin7Sale) -> None:
+        """Keep the GST ledger in step with what Cin7 shows: a voided sale leaves it; invoices
+        and credit notes it does not hold yet (a person's) join it at Cin7's dates."""
+        if fresh.voided:
+            self._ledger.forget_sale(fresh.sale_id)
+            return
+        for document in gst_documents(sale, order_id):
+            self._ledger.record(document, replace=False)
 
     # -- Afterpay writes ------------------------------------------------------------------
 

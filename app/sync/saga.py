@@ -27,6 +27,7 @@ from app.cin7.errors import Cin7NotFound
 from app.cin7.snapshot import credit_note_memo, memo_key, sale_snapshot
 from app.domain.afterpay import Payment
 from app.domain.cin7_documents import MappedOrder, cin7_datetime
+from app.domain.gst_report import GstDocument
 from app.domain.mapping import map_payment
 from app.domain.rules import MappingRules
 from app.domain.sync import (
@@ -52,6 +53,7 @@ from app.domain.sync import (
     owned_header,
     plan,
 )
+from app.store.gst import GstLedger
 from app.store.keys import Keys
 from app.store.locks import short_lock
 from app.store.orders import OrderStore
@@ -125,6 +127,7 @@ class OrderSync:
         self._alerter = alerter
         self._public_url = public_url
         self._customers = CustomerResolver(cin7, redis_client, keys)
+        self._ledger = GstLedger(redis_client, keys)
         self._slots = [f"AdditionalAttribute{slot}" for slot in rules.attribute_slots]
 
     # -- entry point ----------------------------------------------------------------------
@@ -261,6 +264,8 @@ class OrderSync:
             )
         elif isinstance(action, SaveInvoice):
             new = replace(snapshot, invoice=self._save_invoice(order_id, mapped, sale_id))
+            assert mapped.invoice is not None and new.invoice is not None
+            self._ledger_entry(order_id, sale_id, mapped, new.invoice, "invoice", mapped.invoice.invoice_date)
         elif isinstance(action, AddPayment):
             assert snapshot.invoice is not None
             self._store.mark_pending(order_id, f"payment:{action.payment.reference}")
@@ -269,10 +274,9 @@ class OrderSync:
             )
             new = replace(snapshot, payment_refs=snapshot.payment_refs | {action.payment.reference})
         elif isinstance(action, AddCreditNote):
-            new = replace(
-                snapshot,
-                credit_notes={**snapshot.credit_notes, action.key: self._credit_note(order_id, snapshot, action)},
-            )
+            note = self._credit_note(order_id, snapshot, action)
+            new = replace(snapshot, credit_notes={**snapshot.credit_notes, action.key: note})
+            self._ledger_entry(order_id, sale_id, mapped, note, "credit_note", action.note.date)
         elif isinstance(action, AddRefund):
             note = snapshot.credit_notes[action.key]
             self._store.mark_pending(order_id, f"refund:{action.refund.reference}")
@@ -297,6 +301,7 @@ class OrderSync:
             self._store.mark_pending(order_id, "void")
             self._cin7.void_sale(sale_id)
             new = replace(snapshot, voided=True)
+            self._ledger.forget_sale(sale_id)
         else:  # pragma: no cover - NeedsPerson is handled by the caller
             raise TypeError(f"unexpected action {action!r}")
         self._store.checkpoint(order_id, new)
@@ -370,6 +375,25 @@ class OrderSync:
         return Cin7Document(task_id=task_id, number=number, status="AUTHORISED", total=note.total, tax=note.tax)
 
     # -- bookkeeping ------------------------------------------------------------------------------
+
+    def _ledger_entry(
+        self, order_id: str, sale_id: str, mapped: MappedOrder, doc: Cin7Document, kind: str, at: datetime
+    ) -> None:
+        """Put a document the bridge just wrote in the GST ledger, at the moment Afterpay
+        captured or refunded (app.store.gst)."""
+        self._ledger.record(
+            GstDocument(
+                order_id=order_id,
+                sale_id=sale_id,
+                task_id=doc.task_id,
+                kind=kind,
+                number=doc.number,
+                at=at,
+                total=doc.total,
+                tax=doc.tax,
+                currency=mapped.totals.currency,
+            )
+        )
 
     def _check_reference_data(self) -> None:
         """Make sure the rules' location, tax rules and accounts exist in Cin7 (cached for an hour).

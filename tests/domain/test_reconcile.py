@@ -500,7 +500,7 @@ def test_results_are_sorted_stably() -> None:
         (T.REFUND_MISMATCH, {}, True),
         (T.STATUS_MISMATCH, {"cin7Status": "VOIDED"}, True),
         (T.STATUS_MISMATCH, {"cin7Status": "not VOIDED"}, False),
-        (T.AMOUNT_MISMATCH, {}, False),
+        (T.AMOUNT_MISMATCH, {}, True),
         (T.DUPLICATE_IN_CIN7, {}, False),
         (T.CURRENCY_MISMATCH, {}, False),
         (T.MISSING_IN_AFTERPAY, {}, False),
