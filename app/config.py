@@ -164,7 +164,7 @@ def _check_timezone(values: dict[str, Any], problems: list[str]) -> None:
         return
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         problems.append(f"BRIDGE_TIMEZONE must be an IANA time zone such as Australia/Sydney, got {name!r}")
 
 

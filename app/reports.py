@@ -12,6 +12,7 @@ import csv
 import hashlib
 import hmac
 import io
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from html import escape
@@ -55,11 +56,23 @@ def _pairs(values: Mapping[str, Any]) -> str:
     return "; ".join(f"{key}: {value}" for key, value in values.items())
 
 
+_FORMULA = re.compile(r"^[=+\-@\t\r]")
+_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+
+
+def _cell(value: Any) -> Any:
+    """A value safe to open in a spreadsheet: text that would start a formula (an ExternalID
+    typed by anyone, an id from an uploaded file) is prefixed with ``'``; numbers stay numbers."""
+    if isinstance(value, str) and _FORMULA.match(value) and not _NUMBER.match(value):
+        return "'" + value
+    return value
+
+
 def _csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerows([_cell(value) for value in row] for row in rows)
     return out.getvalue()
 
 

@@ -13,10 +13,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 from collections.abc import Iterable
 from datetime import datetime
 
 MAX_AGE_SECONDS = 300
+_SECONDS = re.compile(r"\d{1,12}")
 
 
 class BadNotification(ValueError):
@@ -42,10 +44,9 @@ def verify(
     ``url_parts`` (the URL or Host it was sent to) and dated within five minutes of ``now``."""
     if not timestamp or not signature:
         raise BadNotification("X-Afterpay-Request-Date and X-Afterpay-Request-Signature are required")
-    try:
-        sent = int(timestamp.strip())
-    except ValueError as exc:
-        raise BadNotification("X-Afterpay-Request-Date must be UNIX seconds") from exc
+    if not _SECONDS.fullmatch(timestamp.strip()):
+        raise BadNotification("X-Afterpay-Request-Date must be UNIX seconds")
+    sent = int(timestamp.strip())
     if abs(now.timestamp() - sent) > MAX_AGE_SECONDS:
         raise BadNotification(f"the notification is dated {sent}, more than {MAX_AGE_SECONDS} s from now")
     presented = signature.strip().encode()

@@ -59,7 +59,10 @@ class EventPageSchema(ma.Schema):
 
 
 class EventQuerySchema(ma.Schema):
-    since = ma.fields.String(metadata={"description": "Only events after this event id"})
+    since = ma.fields.String(
+        validate=ma.validate.Regexp(r"^\d{1,20}-\d{1,20}$", error="must be an event id such as 1764840000000-0"),
+        metadata={"description": "Only events after this event id"},
+    )
     type = ma.fields.String(validate=ma.validate.OneOf(EVENT_TYPES))
     limit = ma.fields.Integer(load_default=50, validate=ma.validate.Range(min=1, max=500))
 

@@ -177,7 +177,7 @@ class GstSchema(ma.Schema):
 def _zone(name: str | None) -> ZoneInfo:
     try:
         return ZoneInfo(name or _services().settings.BRIDGE_TIMEZONE)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         abort_problem(422, f"{name!r} is not an IANA time zone such as Australia/Sydney.",
                       errors=[{"pointer": "#/timezone", "detail": "unknown time zone"}])  # fmt: skip
 

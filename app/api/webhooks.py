@@ -73,10 +73,11 @@ def _json_body() -> Any:
 @documents_errors(blp, (400, "Not JSON, or not a Cin7 webhook payload"), (401, "Not the registered credentials"), 503)
 def cin7_webhook() -> dict[str, Any]:
     """Takes the deliveries of the webhooks `bridge cin7 register-webhooks` registered: the
-    Bearer token (or Basic password) must be the one the bridge registered. Each distinct
-    delivery is taken once for 7 days (Cin7 retries for about 75 minutes). Sale events queue
-    a job that reads the sale from Cin7 and brings Afterpay in line (capture what shipped, void,
-    refund a credit note); stock deliveries refresh the `GET /v1/stock/{sku}` cache at once."""
+    Bearer token (or Basic password) must be the one the bridge registered. Each distinct sale
+    delivery is taken once for 7 days (Cin7 retries for about 75 minutes) and queues a job that
+    reads the sale from Cin7 and brings Afterpay in line (capture what shipped, void, refund a
+    credit note); stock deliveries replace the `GET /v1/stock/{sku}` cache at once, every time
+    (levels repeat, and Cin7 delivers in order)."""
     services = _services()
     if not token_matches(presented_token(request.headers.get("Authorization")), webhook_token(services.settings)):
         abort_problem(
@@ -89,15 +90,18 @@ def cin7_webhook() -> dict[str, Any]:
     except BadDelivery as exc:
         abort_problem(400, f"Not a Cin7 webhook delivery: {exc}.")
     inbox = Inbox(services.redis, services.keys)
+    answer: dict[str, Any] = {"accepted": True, "duplicate": False, "event": delivery.event_type}
+    if delivery.stock_rows:
+        # Never deduplicated: levels repeat (5, 4, 5) and Cin7 delivers in order, so the
+        # latest rows always replace what is cached.
+        StockCache(services.redis, services.keys).put_many(rows_by_sku(delivery.stock_rows))
+        inbox.touch(CIN7)
+        return {**answer, "action": "stock-updated"}
     key = hashlib.sha256(request.get_data()).hexdigest()
     if not inbox.first_time(CIN7, key):
         return {"accepted": False, "duplicate": True, "event": delivery.event_type, "action": "none"}
-    answer: dict[str, Any] = {"accepted": True, "duplicate": False, "event": delivery.event_type}
     try:
-        if delivery.stock_rows:
-            StockCache(services.redis, services.keys).put_many(rows_by_sku(delivery.stock_rows))
-            answer["action"] = "stock-updated"
-        elif delivery.sale_id and delivery.event_type.startswith("Sale/"):
+        if delivery.sale_id and delivery.event_type.startswith("Sale/"):
             answer["jobId"] = enqueue_cin7_sale(services, delivery.sale_id, delivery.event_type).id
             answer["action"] = "queued"
         else:

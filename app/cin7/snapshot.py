@@ -51,7 +51,11 @@ def _text(value: Any) -> str | None:
 
 
 def sale_snapshot(
-    sale: Mapping[str, Any], *, cancellation_descriptions: frozenset[str], attribute_slots: Iterable[str]
+    sale: Mapping[str, Any],
+    *,
+    cancellation_descriptions: frozenset[str],
+    attribute_slots: Iterable[str],
+    known_notes: Mapping[str, str] | None = None,
 ) -> Cin7Sale:
     """What Cin7 holds for one sale, in the sync's terms.
 
@@ -59,7 +63,10 @@ def sale_snapshot(
         cancellation_descriptions: how the mapping names its cancellation charges, so they are
             told apart from the rest of the order.
         attribute_slots: the AdditionalAttribute slots the bridge writes.
+        known_notes: the bridge's key of each credit note it wrote, by lower-case TaskID —
+            found even when a person edited the memo that also carries it.
     """
+    known = known_notes or {}
     order = sale.get("Order") or {}
     full, base, cancelled = order_digests(
         str(order.get("Status") or "NOT AVAILABLE"),
@@ -80,7 +87,8 @@ def sale_snapshot(
             continue
         # A credit note a person raised is kept under its task: a refund the bridge made for
         # it in Afterpay is matched to it by the refund's origin tag (app.domain.reverse).
-        key = memo_key(note.get("Memo")) or f"{CIN7_KEY}{str(note.get('TaskID')).lower()}"
+        task = str(note.get("TaskID")).lower()
+        key = known.get(task) or memo_key(note.get("Memo")) or f"{CIN7_KEY}{task}"
         notes[key] = _document(note, "CreditNoteNumber")
     return Cin7Sale(
         sale_id=str(sale["ID"]),
@@ -108,13 +116,22 @@ def _quantities(lines: Iterable[Mapping[str, Any]]) -> dict[str, Decimal]:
     return found
 
 
-def sale_facts(sale: Mapping[str, Any]) -> SaleFacts:
+def sale_facts(sale: Mapping[str, Any], *, cancellation_descriptions: frozenset[str] = frozenset()) -> SaleFacts:
     """What the reverse sync needs from a ``GET /sale`` answer (app.domain.reverse).
 
     Shipped quantities are the pack lines (else the pick lines) of every fulfilment whose
-    shipment is AUTHORISED (cin7.md A10): Cin7 ships what was packed.
+    shipment is AUTHORISED (cin7.md A10): Cin7 ships what was packed. The charges named in
+    ``cancellation_descriptions`` are money Afterpay already voided.
     """
     order = sale.get("Order") or {}
+    cancelled = -sum(
+        (
+            _decimal(charge.get("Total"))
+            for charge in order.get("AdditionalCharges") or []
+            if str(charge.get("Description")) in cancellation_descriptions
+        ),
+        Decimal(0),
+    )
     ordered: dict[str, tuple[Decimal, Decimal]] = {}
     for line in order.get("Lines") or []:
         sku = str(line.get("SKU") or line.get("ProductID") or "")
@@ -147,7 +164,7 @@ def sale_facts(sale: Mapping[str, Any]) -> SaleFacts:
         external_id=_text(sale.get("ExternalID")) or None,
         voided=sale.get("Status") == "VOIDED",
         order_total=order_total,
-        shipped=shipped_value(order_total, lines) if tasks else Decimal("0.00"),
+        shipped=shipped_value(order_total, lines, cents(cancelled)) if tasks else Decimal("0.00"),
         shipment_tasks=tuple(tasks),
         credit_notes=notes,
     )

@@ -78,7 +78,7 @@ def reconcile(start: str | None, end: str | None, heal: bool, csv_file: Path | N
     with runtime_settings() as settings:
         try:
             zone = ZoneInfo(timezone or settings.BRIDGE_TIMEZONE)
-        except (KeyError, ValueError) as exc:
+        except (KeyError, ValueError, OSError) as exc:
             raise click.BadParameter(f"unknown time zone {timezone!r}", param_hint="--timezone") from exc
         default_start, default_end = local_days(datetime.now(UTC), zone, 1)
         window_start = _moment(start, zone, "--from") if start else default_start

@@ -11,6 +11,7 @@ BAS (1A less 1B) — before anything else the business sells or buys.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -77,19 +78,21 @@ class FeeEntry:
         )  # fmt: skip
 
 
+_MONTH = re.compile(r"\d{4}-\d{2}")
+
+
 class BadMonth(ValueError):
     """A month that is not ``YYYY-MM``."""
 
 
 def month_window(month: str, zone: ZoneInfo) -> tuple[datetime, datetime]:
     """``[start, end)`` in UTC of calendar month ``YYYY-MM`` in ``zone``."""
-    try:
-        year, number = (int(part) for part in month.split("-"))
-        start = datetime(year, number, 1, tzinfo=zone)
-    except ValueError as exc:
-        raise BadMonth(f"{month!r} is not a month in the form YYYY-MM") from exc
-    if len(month) != 7:
+    if not _MONTH.fullmatch(month):
         raise BadMonth(f"{month!r} is not a month in the form YYYY-MM")
+    year, number = int(month[:4]), int(month[5:])
+    if not (1 <= number <= 12 and 1900 <= year <= 2999):
+        raise BadMonth(f"{month!r} is not a month between 1900-01 and 2999-12")
+    start = datetime(year, number, 1, tzinfo=zone)
     end = datetime(year + number // 12, number % 12 + 1, 1, tzinfo=zone)
     return start.astimezone(UTC), end.astimezone(UTC)
 

@@ -947,16 +947,19 @@ class ReconcileWindow:
         self._candidates = out
         return out
 
-    def resolve_candidates(self, found: Iterable[AfterpayFacts]) -> list[Discrepancy]:
+    def resolve_candidates(self, found: Iterable[AfterpayFacts], later: Iterable[str] = ()) -> list[Discrepancy]:
         """Finish the candidates: diff the payments Afterpay returned for their ids (as
         outside the window), and record ``missing_in_afterpay`` for the rest.
 
         Call it once, after every candidate id was looked up in Afterpay. ``found`` holds the
         facts of the payments Afterpay returned; an id it does not know is simply absent.
+        ``later`` names payments Afterpay knows that were created after the window: they
+        belong to a later run (one may still be syncing), so they are neither diffed nor
+        reported missing. Money checks the diffed payments raise join ``pending``.
         """
         candidates = self._candidates if self._candidates is not None else self.candidates()
         wanted = {c.external_id for c in candidates}
-        known: set[str] = set()
+        known: set[str] = set(later) & wanted
         new: list[Discrepancy] = []
         for facts in found:
             if facts.order_id in wanted and facts.order_id not in known:

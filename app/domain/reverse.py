@@ -20,7 +20,7 @@ into the Afterpay ``requestId``, so a retry of the same write replays instead of
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -54,23 +54,29 @@ class ShippedLine:
     total: Decimal
 
 
-def shipped_value(order_total: Decimal, lines: Sequence[ShippedLine]) -> Decimal:
+def shipped_value(order_total: Decimal, lines: Sequence[ShippedLine], cancelled: Decimal = ZERO) -> Decimal:
     """The part of ``order_total`` that has shipped.
 
     Everything shipped is the whole order (charges such as shipping and discounts included).
-    A partial shipment is worth its lines' share of the goods, with the charges spread in the
-    same proportion, so partial captures add up to the order total to the cent once the last
-    box leaves.
+    Otherwise it is the order less what has not shipped yet — the unshipped lines' value,
+    of which Afterpay may already have voided ``cancelled`` (the mapping's cancellation
+    charges, positive): goods Afterpay cancelled will never ship, so they must not hold back
+    a capture. So the first shipment takes the charges with it, and the captures add up to
+    the order total to the cent once the last box leaves.
     """
-    goods = sum((line.total for line in lines), ZERO)
-    if not lines or goods <= 0:
+    if not lines or sum((line.total for line in lines), ZERO) <= 0:
         return ZERO
-    if all(line.shipped >= line.ordered for line in lines):
-        return cents(order_total)
-    sent = sum(
-        (line.total * min(line.shipped, line.ordered) / line.ordered for line in lines if line.ordered > 0), ZERO
+    unshipped = sum(
+        (
+            line.total * (line.ordered - min(line.shipped, line.ordered)) / line.ordered
+            for line in lines
+            if line.ordered > 0
+        ),
+        ZERO,
     )
-    return cents(order_total * sent / goods)
+    if unshipped <= 0:
+        return cents(order_total)
+    return cents(max(ZERO, order_total - max(ZERO, unshipped - cancelled)))
 
 
 @dataclass(frozen=True)
@@ -145,27 +151,32 @@ def refunded_notes(payment: Payment) -> frozenset[str]:
     )
 
 
-def reverse_plan(payment: Payment, sale: SaleFacts, *, bridge_notes: Iterable[str] = ()) -> list[ReverseAction]:
+def reverse_plan(
+    payment: Payment, sale: SaleFacts, *, bridge_notes: Iterable[str] = (), refused: Collection[str] = ()
+) -> list[ReverseAction]:
     """The Afterpay writes that make ``payment`` follow what Cin7 ``sale`` shows.
 
     Args:
-        bridge_notes: TaskIDs of credit notes the bridge knows it wrote itself (its checkpoint),
-            ignored even if their memo was edited.
+        bridge_notes: TaskIDs of credit notes the bridge knows it wrote itself, ignored even
+            if a person edited their memo.
+        refused: request keys Afterpay refused for good: not asked again, and not counted on
+            (a refused capture makes no room for a refund).
     """
     ledger = read_ledger(payment)
     ours = {task.lower() for task in bridge_notes}
     actions: list[ReverseAction] = []
     if sale.voided:
-        if ledger.open > 0:
-            actions.append(VoidOpen(ledger.open, f"void:{sale.sale_id.lower()}"))
-        return actions
+        void = VoidOpen(ledger.open, f"void:{sale.sale_id.lower()}")
+        return [void] if ledger.open > 0 and void.request_key not in refused else []
 
     captured = ledger.captured
     due = min(ledger.open, sale.shipped - captured)
     if due > 0:
         tasks = ",".join(sorted(t.lower() for t in sale.shipment_tasks))
-        actions.append(CaptureShipped(due, f"capture:{sale.sale_id.lower()}:{tasks}:{due}"))
-        captured += due
+        capture = CaptureShipped(due, f"capture:{sale.sale_id.lower()}:{tasks}:{due}")
+        if capture.request_key not in refused:
+            actions.append(capture)
+            captured += due
 
     refundable = captured - ledger.refunded
     done = refunded_notes(payment)
@@ -174,9 +185,12 @@ def reverse_plan(payment: Payment, sale: SaleFacts, *, bridge_notes: Iterable[st
         if note.bridge_key is not None or task in ours or task in done or note.total <= 0:
             continue
         amount = min(note.total, refundable)
-        if amount > 0:
-            actions.append(RefundCreditNote(note.task_id, note.number, amount, f"refund:{task}"))
+        refund = RefundCreditNote(note.task_id, note.number, amount, f"refund:{task}:{amount}")
+        if amount > 0 and refund.request_key not in refused:
+            actions.append(refund)
             refundable -= amount
+        elif amount > 0:
+            amount = ZERO
         if amount < note.total:
             actions.append(
                 CannotMirror(

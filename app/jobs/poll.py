@@ -12,11 +12,14 @@ from app.sync.poller import AfterpayPoller
 
 log = logging.getLogger(__name__)
 
+JOB_TIMEOUT = 900
+"""A run hands over at most MAX_PER_RUN orders, far inside this even at Cin7's pace."""
+
 
 def poll_afterpay() -> dict[str, Any]:
     """Find what changed in Afterpay and queue its syncs (one run at a time per deployment)."""
     svc = services()
-    with short_lock(svc.redis, svc.keys("poll", "lock"), seconds=300, wait=0) as held:
+    with short_lock(svc.redis, svc.keys("poll", "lock"), seconds=JOB_TIMEOUT, wait=0) as held:
         if not held:
             return {"skipped": "a poll is already running"}
         poller = AfterpayPoller(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from redis.client import Pipeline
@@ -15,14 +16,22 @@ from app.services import Services
 from app.sync.factory import reverse_sync
 
 RETRY = Retry(max=6, interval=[10, 30, 60, 300, 900, 1800])
+RECENT = timedelta(hours=2)
 
 
 def handle_cin7_sale(sale_id: str, event_type: str | None = None) -> dict[str, Any]:
     """Make Afterpay follow Cin7 sale ``sale_id`` (capture, void, refund), then bring the
     Cin7 sale up to date with Afterpay's answer (the forward sync)."""
     svc = services()
-    result = reverse_sync(svc).handle_sale(sale_id).to_dict()
+    handled = reverse_sync(svc).handle_sale(sale_id)
+    result = handled.to_dict()
     result["event"] = event_type
+    if handled.not_found and event_type != "catch-up":
+        # The id may name a task of an Advanced Sale rather than the sale (cin7.md A13 leaves
+        # SaleTaskID unexplained): look at every Afterpay sale Cin7 changed lately instead.
+        from app.jobs.webhooks import catch_up
+
+        result["caughtUp"] = catch_up(svc, svc.cin7_client(), datetime.now(UTC) - RECENT)
     order_id = result.get("afterpayOrderId")
     if order_id and not result.get("ignored"):
         result["sync"] = run_sync(svc, order_id)

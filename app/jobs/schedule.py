@@ -41,6 +41,7 @@ def register_jobs(cron: CronScheduler, services: Services) -> None:
         poll.poll_afterpay,
         queue_name=default,
         interval=services.settings.BRIDGE_POLL_SECONDS,
+        job_timeout=poll.JOB_TIMEOUT,
         result_ttl=3600,
         meta={"kind": "poll"},
     )
@@ -48,6 +49,7 @@ def register_jobs(cron: CronScheduler, services: Services) -> None:
         webhooks.check_cin7_webhooks,
         queue_name=default,
         interval=services.settings.BRIDGE_WEBHOOK_CHECK_SECONDS,
+        job_timeout=webhooks.JOB_TIMEOUT,
         result_ttl=3600,
         meta={"kind": "webhook-check"},
     )

@@ -4,6 +4,7 @@ ends here."""
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from redis.client import Pipeline
@@ -15,7 +16,9 @@ from app.domain.afterpay import Payment
 from app.jobs.context import services
 from app.jobs.hooks import publish
 from app.services import Services
+from app.store.poll import PollStore
 from app.sync.factory import order_sync
+from app.sync.watches import schedule_watches
 
 JOB_TIMEOUT = 300
 RETRY = Retry(max=6, interval=[10, 30, 60, 300, 900, 1800])
@@ -30,7 +33,15 @@ def sync_order(order_id: str, payment: dict[str, Any] | None = None) -> dict[str
 
 def run_sync(svc: Services, order_id: str, payment: Payment | None = None) -> dict[str, Any]:
     """Run the saga for ``order_id`` and announce what it changed (``order.synced``)."""
-    result = order_sync(svc).sync(order_id, payment).to_dict()
+    synced = order_sync(svc).sync(order_id, payment)
+    if synced.payment is not None:
+        schedule_watches(
+            PollStore(svc.redis, svc.keys),
+            [synced.payment],
+            datetime.now(UTC),
+            timedelta(seconds=svc.settings.BRIDGE_POLL_SECONDS),
+        )
+    result = synced.to_dict()
     if result["action"] in ("created", "updated", "voided"):
         publish(svc, "order.synced", result)
     return result

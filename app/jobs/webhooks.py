@@ -26,6 +26,7 @@ from app.store.stock import StockCache
 
 log = logging.getLogger(__name__)
 
+JOB_TIMEOUT = 600
 RETRY_HORIZON = timedelta(minutes=80)
 """Longer than Cin7's whole retry schedule (1 + 5 + 10 + 15 + 20 + 25 minutes)."""
 
@@ -48,7 +49,7 @@ def check_cin7_webhooks() -> dict[str, Any]:
     current = registration.get()
     if not current.get("url"):
         return {"skipped": "no webhooks registered (bridge cin7 register-webhooks --url ...)"}
-    with short_lock(svc.redis, svc.keys("cin7", "webhooks", "lock"), seconds=300, wait=0) as held:
+    with short_lock(svc.redis, svc.keys("cin7", "webhooks", "lock"), seconds=JOB_TIMEOUT, wait=0) as held:
         if not held:
             return {"skipped": "a check is already running"}
         now = datetime.now(UTC)

@@ -41,6 +41,22 @@ class GstLedger:
         pipe.sadd(self._keys("gst", "sale", document.sale_id.lower()), document.key)
         pipe.execute()
 
+    def sync_sale(self, sale_id: str, live: Iterable[GstDocument]) -> None:
+        """Make the ledger hold exactly ``live`` for the sale, as Cin7 shows it now: documents
+        voided or undone since leave, new ones (a person's credit note) join at Cin7's dates,
+        and those the bridge recorded keep the moment it recorded."""
+        documents = list(live)
+        kept: set[str] = self._redis.smembers(self._keys("gst", "sale", sale_id.lower()))  # type: ignore[assignment]
+        stale = kept - {d.key for d in documents}
+        if stale:
+            pipe = self._redis.pipeline()
+            pipe.hdel(self._keys("gst", "doc"), *stale)
+            pipe.zrem(self._keys("gst", "docs"), *stale)
+            pipe.srem(self._keys("gst", "sale", sale_id.lower()), *stale)
+            pipe.execute()
+        for document in documents:
+            self.record(document, replace=False)
+
     def forget_sale(self, sale_id: str) -> None:
         """A voided sale carries no GST: drop its documents."""
         index = self._keys("gst", "sale", sale_id.lower())

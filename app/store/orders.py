@@ -105,7 +105,7 @@ class OrderStore:
             fields["orderNumber"] = snapshot.order_number
         pipe.hset(self._key(order_id), mapping=fields)
         pipe.hdel(self._key(order_id), "pending")
-        pipe.set(self._keys("xref", "cin7", snapshot.sale_id), order_id)
+        pipe.set(self._keys("xref", "cin7", snapshot.sale_id.lower()), order_id)
         pipe.execute()
 
     def mark_pending(self, order_id: str, step: str) -> None:
@@ -126,7 +126,7 @@ class OrderStore:
 
     def order_for_sale(self, sale_id: str) -> str | None:
         """The Afterpay order id of Cin7 sale ``sale_id``, if the bridge wrote or adopted it."""
-        value: str | None = self._redis.get(self._keys("xref", "cin7", sale_id))  # type: ignore[assignment]
+        value: str | None = self._redis.get(self._keys("xref", "cin7", sale_id.lower()))  # type: ignore[assignment]
         return value
 
     # -- batch look-up hints --------------------------------------------------------------
@@ -205,12 +205,24 @@ class OrderStore:
         raw: dict[str, str] = self._redis.hgetall(self._keys("order", order_id, "disputes"))  # type: ignore[assignment]
         return [json.loads(value) for _key, value in sorted(raw.items())]
 
-    def mark_refused(self, order_id: str, request_id: str) -> None:
-        """Afterpay refused the write ``request_id`` for good (declined, expired, window passed)."""
-        self._redis.sadd(self._keys("order", order_id, "refused"), request_id)
+    def remember_note(self, order_id: str, task_id: str, key: str) -> None:
+        """The bridge wrote credit note ``task_id`` for ``key`` (``refund:<id>``, ``cancel:<amount>``):
+        kept for good, so the note is known as the bridge's even if a person edits its memo."""
+        self._redis.hset(self._keys("order", order_id, "notes"), task_id.lower(), key)
 
-    def was_refused(self, order_id: str, request_id: str) -> bool:
-        return bool(self._redis.sismember(self._keys("order", order_id, "refused"), request_id))
+    def known_notes(self, order_id: str) -> dict[str, str]:
+        """The bridge's credit notes of the order: its key by lower-case TaskID."""
+        found: dict[str, str] = self._redis.hgetall(self._keys("order", order_id, "notes"))  # type: ignore[assignment]
+        return found
+
+    def mark_refused(self, order_id: str, request_key: str) -> None:
+        """Afterpay refused the write ``request_key`` for good (declined, expired, window passed)."""
+        self._redis.sadd(self._keys("order", order_id, "refused"), request_key)
+
+    def refused(self, order_id: str) -> set[str]:
+        """The request keys of the writes Afterpay refused for good."""
+        found: set[str] = self._redis.smembers(self._keys("order", order_id, "refused"))  # type: ignore[assignment]
+        return found
 
     # -- audit --------------------------------------------------------------------------
 

@@ -18,6 +18,7 @@ from app.store.keys import Keys
 
 OPEN = "open"
 REFUNDS = "refunds"
+SEEN_SECONDS = 130 * 24 * 3600
 
 
 class PollStore:
@@ -32,8 +33,19 @@ class PollStore:
         value: str | None = self._redis.get(self._keys("poll", "bookmark"))  # type: ignore[assignment]
         return datetime.fromisoformat(value) if value else None
 
-    def set_bookmark(self, moment: datetime) -> None:
-        self._redis.set(self._keys("poll", "bookmark"), moment.astimezone(UTC).isoformat())
+    def set_bookmark(self, moment: datetime, *, resuming: bool = False) -> None:
+        """Move the bookmark; ``resuming`` when the run stopped at its cap with more to list."""
+        pipe = self._redis.pipeline()
+        pipe.set(self._keys("poll", "bookmark"), moment.astimezone(UTC).isoformat())
+        if resuming:
+            pipe.set(self._keys("poll", "resuming"), "1")
+        else:
+            pipe.delete(self._keys("poll", "resuming"))
+        pipe.execute()
+
+    def resuming(self) -> bool:
+        """Whether the last run stopped at its cap (the next one continues without overlap)."""
+        return bool(self._redis.exists(self._keys("poll", "resuming")))
 
     def watch(self, which: str, order_id: str, at: datetime) -> None:
         """Check ``order_id`` again at ``at``."""
@@ -55,15 +67,18 @@ class PollStore:
         return int(self._redis.zcard(self._keys("poll", which)))
 
     def seen(self, order_ids: list[str]) -> list[str | None]:
-        """The digest last handed to a sync for each order (None when never)."""
+        """The digest last handed to a sync for each order (None when never, or long ago)."""
         if not order_ids:
             return []
-        found: list[str | None] = self._redis.hmget(self._keys("poll", "seen"), order_ids)  # type: ignore[assignment]
+        found: list[str | None] = self._redis.mget([self._keys("poll", "seen", i) for i in order_ids])  # type: ignore[assignment]
         return found
 
     def mark_seen(self, digests: dict[str, str]) -> None:
-        if digests:
-            self._redis.hset(self._keys("poll", "seen"), mapping=dict[Any, Any](digests))
+        # Kept as long as refunds are watched: after that nothing of the order changes.
+        pipe = self._redis.pipeline(transaction=False)
+        for order_id, digest in digests.items():
+            pipe.set(self._keys("poll", "seen", order_id), digest, ex=SEEN_SECONDS)
+        pipe.execute()
 
     def record_run(self, stats: dict[str, Any]) -> None:
         """Keep the last run's figures (poll cost is reported, GET /v1/sync/status)."""

@@ -72,18 +72,25 @@ class Reconciler:
         last = end - timedelta(milliseconds=1)
         for payment in self._afterpay.iter_payments(created_from=start, created_to=last):
             window.check(afterpay_facts(payment, self._rules))
+        self._resolve_pending(window)
+        ids = [c.external_id for c in window.candidates() if is_numeric_id(c.external_id)]
+        found, later = [], []
+        for first in range(0, len(ids), IDS_PER_CALL):
+            for payment in self._afterpay.iter_payments(ids=ids[first : first + IDS_PER_CALL], page_size=250):
+                if payment.created >= end:
+                    later.append(payment.id)
+                else:
+                    found.append(afterpay_facts(payment, self._rules))
+        window.resolve_candidates(found, later)
+        self._resolve_pending(window)  # the money checks of orders from before the window
+        return window.result()
+
+    def _resolve_pending(self, window: ReconcileWindow) -> None:
         for check in list(window.pending):
             try:
                 window.resolve(check, sale_detail(self._cin7.get_sale(check.sale_id)))
             except Cin7NotFound:
                 window.resolve_unread(check)
-        ids = [c.external_id for c in window.candidates() if is_numeric_id(c.external_id)]
-        found = []
-        for first in range(0, len(ids), IDS_PER_CALL):
-            batch = ids[first : first + IDS_PER_CALL]
-            found += [afterpay_facts(p, self._rules) for p in self._afterpay.iter_payments(ids=batch, page_size=250)]
-        window.resolve_candidates(found)
-        return window.result()
 
 
 def heal(services: Services, discrepancies: Sequence[Discrepancy]) -> list[Discrepancy]:

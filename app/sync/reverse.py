@@ -32,7 +32,6 @@ from app.domain.mapping import map_payment
 from app.domain.reverse import (
     CannotMirror,
     CaptureShipped,
-    RefundCreditNote,
     ReverseAction,
     VoidOpen,
     origin_tag,
@@ -46,6 +45,8 @@ from app.store.orders import OrderStore
 log = logging.getLogger(__name__)
 
 LOCK_WAIT_SECONDS = 60
+MAX_WRITES = 20
+"""More Afterpay writes than one sale can ask for (a capture, a void, a refund per credit note)."""
 
 
 @dataclass
@@ -55,6 +56,7 @@ class ReverseResult:
     sale_id: str
     afterpay_order_id: str | None = None
     ignored: str | None = None
+    not_found: bool = False
     writes: list[dict[str, Any]] = field(default_factory=list)
     conflicts: list[dict[str, Any]] = field(default_factory=list)
 
@@ -93,67 +95,101 @@ class ReverseSync:
     def handle_sale(self, sale_id: str) -> ReverseResult:
         """Read Cin7 sale ``sale_id`` and make its Afterpay payment follow it."""
         result = ReverseResult(sale_id=sale_id)
-        try:
-            sale = self._cin7.get_sale(sale_id)
-        except Cin7NotFound:
-            result.ignored = "Cin7 has no such sale"
-            return result
-        facts = sale_facts(sale)
-        order_id = facts.external_id or self._store.order_for_sale(facts.sale_id)
-        result.afterpay_order_id = order_id
-        if not order_id:
-            result.ignored = "the sale is not an Afterpay order (no ExternalID)"
-            return result
-        with self._store.lock(order_id, wait=LOCK_WAIT_SECONDS):
-            try:
-                payment = self._afterpay.get_payment(order_id)
-            except AfterpayNotFound:
-                result.ignored = f"Afterpay has no order {order_id}"
+        order_id = self._store.order_for_sale(sale_id)
+        if order_id is None:
+            # Not a sale the bridge links to an order (yet): its ExternalID says which order.
+            first = self._read(sale_id, result)
+            order_id = _text(first.get("ExternalID")) if first is not None else ""
+            if not order_id:
+                result.ignored = result.ignored or "the sale is not an Afterpay order (no ExternalID)"
                 return result
-            mapped = map_payment(payment, self._rules)
-            fresh = sale_snapshot(
-                sale, cancellation_descriptions=cancellation_descriptions(mapped.order), attribute_slots=self._slots
-            )
-            before = self._store.load(order_id).snapshot
-            result.conflicts = self._conflicts(order_id, mapped, before, fresh, sale)
-            # The forward sync that follows must start from what Cin7 holds now.
-            self._store.checkpoint(order_id, fresh)
-            self._note_documents(order_id, sale, fresh)
-            ours = _bridge_tasks(before) | _bridge_tasks(fresh)
-            for action in reverse_plan(payment, facts, bridge_notes=ours):
-                result.writes.append(self._apply(order_id, payment, facts.sale_id, action))
+        result.afterpay_order_id = order_id
+        with self._store.lock(order_id, wait=LOCK_WAIT_SECONDS):
+            # Read under the lock: a forward sync may have written to the sale meanwhile.
+            sale = self._read(sale_id, result)
+            if sale is not None:
+                self._follow(order_id, sale, result)
         return result
 
-    def _note_documents(self, order_id: str, sale: dict[str, Any], fresh: Cin7Sale) -> None:
-        """Keep the GST ledger in step with what Cin7 shows: a voided sale leaves it; invoices
-        and credit notes it does not hold yet (a person's) join it at Cin7's dates."""
+    def _read(self, sale_id: str, result: ReverseResult) -> dict[str, Any] | None:
+        try:
+            return self._cin7.get_sale(sale_id)
+        except Cin7NotFound:
+            result.ignored = "Cin7 has no such sale"
+            result.not_found = True
+            return None
+
+    def _follow(self, order_id: str, sale: dict[str, Any], result: ReverseResult) -> None:
+        record = self._store.load(order_id)
+        sale_id = str(sale["ID"])
+        if record.sale_id and record.sale_id.lower() != sale_id.lower():
+            # A second sale carrying the order's ExternalID (a duplicate a person is voiding,
+            # say): only the sale the bridge keeps in step may move Afterpay's money.
+            result.ignored = f"Afterpay order {order_id} is linked to Cin7 sale {record.sale_id}, not this one"
+            self._store.audit(order_id, "ignored-other-sale", sale=sale_id, linked=record.sale_id)
+            self._alerter.send(
+                Alert(
+                    kind="reverse.other-sale",
+                    subject=f"other-sale:{order_id}:{sale_id}",
+                    text=f"Cin7 sale {sale_id} also carries Afterpay order {order_id}, which the bridge keeps in step"
+                    f" with sale {record.sale_id}; nothing was done in Afterpay for it.",
+                    link=order_link(self._public_url, order_id),
+                )
+            )
+            return
+        try:
+            payment = self._afterpay.get_payment(order_id)
+        except AfterpayNotFound:
+            result.ignored = f"Afterpay has no order {order_id}"
+            return
+        mapped = map_payment(payment, self._rules)
+        descriptions = cancellation_descriptions(mapped.order)
+        known = self._store.known_notes(order_id)
+        fresh = sale_snapshot(
+            sale, cancellation_descriptions=descriptions, attribute_slots=self._slots, known_notes=known
+        )
+        result.conflicts = self._conflicts(order_id, mapped, record.snapshot, fresh, sale)
+        # The forward sync that follows must start from what Cin7 holds now.
+        self._store.checkpoint(order_id, fresh)
         if fresh.voided:
             self._ledger.forget_sale(fresh.sale_id)
-            return
-        for document in gst_documents(sale, order_id):
-            self._ledger.record(document, replace=False)
+        else:
+            self._ledger.sync_sale(fresh.sale_id, gst_documents(sale, order_id))
+        facts = sale_facts(sale, cancellation_descriptions=descriptions)
+        ours = set(known) | _bridge_tasks(record.snapshot) | _bridge_tasks(fresh)
+        refused = self._store.refused(order_id)
+        asked: set[str] = set()
+        for _ in range(MAX_WRITES):
+            # One write at a time, each planned on Afterpay's latest answer (a refused capture
+            # makes no room for a refund).
+            actions = reverse_plan(payment, facts, bridge_notes=ours, refused=refused)
+            action = next((a for a in actions if _key(a) not in asked), None)
+            if action is None:
+                break
+            asked.add(_key(action))
+            record_, payment = self._apply(order_id, payment, sale_id, action, refused)
+            result.writes.append(record_)
 
     # -- Afterpay writes ------------------------------------------------------------------
 
-    def _apply(self, order_id: str, payment: Payment, sale_id: str, action: ReverseAction) -> dict[str, Any]:
+    def _apply(
+        self, order_id: str, payment: Payment, sale_id: str, action: ReverseAction, refused: set[str]
+    ) -> tuple[dict[str, Any], Payment]:
+        """Carry out ``action``; returns what happened and the payment as Afterpay now has it."""
         if isinstance(action, CannotMirror):
             self._tell(order_id, action.reason, subject=f"cannot-mirror:{order_id}:{action.reason}")
-            return {"write": action.name, "reason": action.reason}
+            return {"write": action.name, "reason": action.reason}, payment
         request_id = request_id_for("cin7", order_id, action.request_key)
         record: dict[str, Any] = {"write": action.name, "amount": str(action.amount), "requestId": request_id}
-        if self._store.was_refused(order_id, request_id):
-            # Afterpay said no to exactly this write before; asking again changes nothing.
-            record["outcome"] = "refused earlier"
-            return record
         currency = payment.currency
         try:
             if isinstance(action, CaptureShipped):
-                self._afterpay.capture(
+                payment = self._afterpay.capture(
                     order_id, action.amount, currency, request_id=request_id, event_reference=f"cin7 shipment {sale_id}"
                 )
             elif isinstance(action, VoidOpen):
-                self._afterpay.void(order_id, None, currency, request_id=request_id)
-            elif isinstance(action, RefundCreditNote):
+                payment = self._afterpay.void(order_id, None, currency, request_id=request_id)
+            else:
                 self._afterpay.refund(
                     order_id,
                     action.amount,
@@ -163,21 +199,22 @@ class ReverseSync:
                     refund_merchant_reference=origin_tag(action.task_id),
                 )
                 record["creditNote"] = action.number
+                payment = self._afterpay.get_payment(order_id)
         except AfterpayAPIError as exc:
             if exc.retryable:
                 raise
-            self._store.mark_refused(order_id, request_id)
-            what = {"capture": "capture", "void": "void", "refund": "refund"}[action.name]
-            reason = f"Afterpay refused the {what} of {action.amount} {currency}: {exc}"
-            self._tell(order_id, reason, subject=f"refused:{order_id}:{request_id}")
-            record["outcome"] = "refused"
-            record["reason"] = str(exc)
+            # Final for exactly this write (its amount is part of its key): never asked again.
+            self._store.mark_refused(order_id, action.request_key)
+            refused.add(action.request_key)
+            reason = f"Afterpay refused the {action.name} of {action.amount} {currency}: {exc}"
+            self._tell(order_id, reason, subject=f"refused:{order_id}:{action.request_key}")
+            record.update(outcome="refused", reason=str(exc))
             self._store.audit(order_id, f"afterpay-{action.name}-refused", origin="cin7", sale=sale_id, **record)
-            return record
+            return record, payment
         record["outcome"] = "done"
         self._store.audit(order_id, f"afterpay-{action.name}", origin="cin7", sale=sale_id, **record)
         log.info("afterpay write from cin7", extra={"order": order_id, **record})
-        return record
+        return record, payment
 
     def _tell(self, order_id: str, reason: str, *, subject: str) -> None:
         """Keep Afterpay's answer for the sale's Note (the forward sync writes it) and alert."""
@@ -222,3 +259,11 @@ def _bridge_tasks(snapshot: Cin7Sale | None) -> set[str]:
     if snapshot is None:
         return set()
     return {doc.task_id.lower() for key, doc in snapshot.credit_notes.items() if not key.startswith(CIN7_KEY)}
+
+
+def _key(action: ReverseAction) -> str:
+    return action.reason if isinstance(action, CannotMirror) else action.request_key
+
+
+def _text(value: Any) -> str:
+    return str(value).strip() if value is not None else ""

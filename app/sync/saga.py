@@ -87,6 +87,8 @@ class SyncResult:
     steps: list[str] = field(default_factory=list)
     api_calls: dict[str, int] = field(default_factory=dict)
     attention: str | None = None
+    payment: Payment | None = field(default=None, repr=False)
+    """The Afterpay payment synced (not part of the job's result)."""
 
     def to_dict(self) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -144,7 +146,7 @@ class OrderSync:
         elif payment.id != order_id:
             raise ValueError(f"payment {payment.id} is not order {order_id}")
         mapped = self._with_messages(order_id, map_payment(payment, self._rules))
-        result = SyncResult(afterpay_order_id=order_id, state=mapped.state.value)
+        result = SyncResult(afterpay_order_id=order_id, state=mapped.state.value, payment=payment)
         snapshot = self._current(order_id, mapped)
         existed = snapshot is not None
         rereads = 0
@@ -233,7 +235,10 @@ class OrderSync:
             # Deleted in Cin7 since: forget it and look for the order afresh.
             return self._find(order_id, mapped)
         snapshot = sale_snapshot(
-            sale, cancellation_descriptions=cancellation_descriptions(mapped.order), attribute_slots=self._slots
+            sale,
+            cancellation_descriptions=cancellation_descriptions(mapped.order),
+            attribute_slots=self._slots,
+            known_notes=self._store.known_notes(order_id),
         )
         self._store.checkpoint(order_id, snapshot)
         return snapshot
@@ -372,6 +377,7 @@ class OrderSync:
         created = [n for n in response.get("CreditNotes") or [] if memo_key(n.get("Memo")) == action.key]
         task_id = str(created[-1]["TaskID"]) if created else snapshot.sale_id
         number = created[-1].get("CreditNoteNumber") if created else None
+        self._store.remember_note(order_id, task_id, action.key)
         return Cin7Document(task_id=task_id, number=number, status="AUTHORISED", total=note.total, tax=note.tax)
 
     # -- bookkeeping ------------------------------------------------------------------------------

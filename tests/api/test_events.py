@@ -73,6 +73,7 @@ def test_the_feed_is_newest_first_with_stable_ids(client: Any, services: Service
     synced = client.get("/v1/events?type=order.synced&limit=1", headers=AUTH).get_json()["items"]
     assert [e["id"] for e in synced] == [third.id]
     assert client.get("/v1/events?limit=0", headers=AUTH).status_code == 422
+    assert problem(client.get("/v1/events?since=junk", headers=AUTH))["status"] == 422
 
 
 def test_a_delivery_is_signed_per_standard_webhooks(client: Any, services: Services) -> None:

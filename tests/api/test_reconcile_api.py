@@ -204,5 +204,19 @@ def test_a_settlement_file_is_matched_with_cin7_and_its_fees_reach_the_gst_summa
     assert as_csv.splitlines()[1].startswith(
         "2026-12,Australia/Sydney,AUD,1,108.85,9.90,1,20.00,1.82,8.08,4,11.20,1.12,6.96"
     )
-    for query in ("month=2026-13", "month=Dec", "month=2026-12&timezone=Mars/Olympus"):
+    for query in ("month=2026-13", "month=Dec", "month=9999-12", "month=2026-12&timezone=Mars/Olympus",
+                  "month=2026-12&timezone=Australia"):  # fmt: skip
         assert problem(client.get(f"/v1/reports/gst?{query}", headers=AUTH))["status"] == 422
+
+
+def test_csv_cells_never_start_a_formula() -> None:
+    from app.reports import reconciliation_csv
+
+    report = {
+        "discrepancies": [
+            {"type": "missing_in_afterpay", "afterpayOrderId": '=HYPERLINK("http://x","y")', "cin7SaleIds": ["s"],
+             "expected": {}, "actual": {"invoiceAmount": "-20.00"}, "healed": False, "detail": "@SUM(A1)"}
+        ]
+    }  # fmt: skip
+    [_, row] = list(csv.reader(io.StringIO(reconciliation_csv(report))))
+    assert row[1].startswith("'=") and row[6].startswith("'@") and row[4] == "invoiceAmount: -20.00"

@@ -116,6 +116,12 @@ def test_stock_deliveries_refresh_the_cache_and_other_events_are_acknowledged(cl
     assert tee["locations"] == [
         {"location": "Main Warehouse", "available": 9, "onHand": 11, "allocated": 2, "onOrder": 0, "inTransit": 0}
     ]
+    # Levels come back to an earlier value: the same body again must still replace the cache.
+    fewer = [{**rows[0], "Available": 3}, rows[1]]
+    assert _cin7(client, fewer, _token(services)).get_json()["action"] == "stock-updated"
+    assert client.get("/v1/stock/TEE", headers=AUTH).get_json()["available"] == 4
+    assert _cin7(client, rows, _token(services)).get_json()["action"] == "stock-updated"
+    assert client.get("/v1/stock/TEE", headers=AUTH).get_json()["available"] == 9
     ignored = _cin7(client, {"EventType": "Customer/Updated", "NumberOfCustomers": 1}, _token(services))
     assert ignored.get_json()["action"] == "ignored"
 
@@ -170,6 +176,18 @@ def test_disputes_need_the_secret_configured(settings_map: dict[str, str]) -> No
     client = create_app(settings_map).test_client()
     response = _dispute(client, NOTICE)
     assert response.status_code == 404 and "AFTERPAY_DISPUTE_WEBHOOK_SECRET" in problem(response)["detail"]
+
+
+def test_a_date_that_is_not_seconds_is_refused_not_a_500(client: Any) -> None:
+    payload = json.dumps(NOTICE).encode()
+    for stamp in ("9" * 400, "-5", "1.5e9"):
+        response = client.post(
+            DISPUTES,
+            data=payload,
+            content_type="application/json",
+            headers={"X-Afterpay-Request-Date": stamp, "X-Afterpay-Request-Signature": "x"},
+        )
+        assert response.status_code == 401 and "UNIX seconds" in problem(response)["detail"]
 
 
 def test_a_signed_notification_without_ids_is_a_400(client: Any) -> None:

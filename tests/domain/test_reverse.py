@@ -73,11 +73,18 @@ def test_everything_shipped_is_the_whole_order_with_its_charges() -> None:
     assert shipped_value(D("109.85"), lines) == D("109.85")
 
 
-def test_a_partial_shipment_takes_its_share_of_charges_and_the_parts_add_up() -> None:
+def test_a_partial_shipment_takes_the_charges_and_the_parts_add_up() -> None:
     first = [ShippedLine("A", D(2), D(1), D("80.00")), ShippedLine("B", D(1), D(0), D("20.00"))]
-    assert shipped_value(D("110.00"), first) == D("44.00")  # 40 of 100 goods: 40 % of 110
+    assert shipped_value(D("110.00"), first) == D("50.00")  # 110 less the unshipped 40 + 20
     everything = [ShippedLine("A", D(2), D(2), D("80.00")), ShippedLine("B", D(1), D(1), D("20.00"))]
     assert shipped_value(D("110.00"), everything) == D("110.00")
+
+
+def test_goods_afterpay_cancelled_do_not_hold_back_the_capture() -> None:
+    # 100 of goods; Afterpay voided the 20 of B (a -20 charge in Cin7, order total 80); A ships.
+    lines = [ShippedLine("A", D(1), D(1), D("80.00")), ShippedLine("B", D(1), D(0), D("20.00"))]
+    assert shipped_value(D("80.00"), lines, cancelled=D("20.00")) == D("80.00")
+    assert shipped_value(D("80.00"), lines) == D("60.00")
 
 
 def test_nothing_to_ship_is_worth_nothing() -> None:
@@ -152,6 +159,37 @@ def test_a_capture_in_the_same_look_makes_room_for_a_refund() -> None:
     payment = authorised()
     actions = reverse_plan(payment, facts(shipped=D("100.00"), shipment_tasks=(SALE,), credit_notes=(note(),)))
     assert [a.name for a in actions] == ["capture", "refund"]
+
+
+def test_a_refused_capture_is_not_asked_again_and_makes_no_room_for_a_refund() -> None:
+    payment = authorised()
+    shipped = facts(shipped=D("100.00"), shipment_tasks=(SALE,), credit_notes=(note(),))
+    [capture, refund] = reverse_plan(payment, shipped)
+    assert isinstance(capture, CaptureShipped) and isinstance(refund, RefundCreditNote)
+    after = reverse_plan(payment, shipped, refused={capture.request_key})
+    assert [a.name for a in after] == ["cannot-mirror"]
+    # A refund refused for one amount is asked again once more can be refunded.
+    captured = replace(authorised(captured="100.00"), payment_state=PaymentState.CAPTURED)
+    [small] = reverse_plan(captured, facts(credit_notes=(note(total="30.00"),)))
+    assert isinstance(small, RefundCreditNote) and small.request_key.endswith(":30.00")
+    assert [a.name for a in reverse_plan(captured, facts(credit_notes=(note(),)), refused={small.request_key})] == [
+        "cannot-mirror"
+    ]
+
+
+def test_the_bridges_own_credit_note_is_known_by_its_task_even_with_its_memo_edited() -> None:
+    sale = _sale()
+    notes = sale["CreditNotes"]
+    assert isinstance(notes, list)
+    notes[2]["Memo"] = "Customer kept the socks"  # a person tidied the memo
+    known = {"cn-3": "refund:rf-1"}
+    snap = sale_snapshot(sale, cancellation_descriptions=frozenset(), attribute_slots=(), known_notes=known)
+    assert set(snap.credit_notes) == {"cin7:cn-1", "refund:rf-1"}
+    read = sale_facts(sale)
+    assert [n.task_id for n in read.credit_notes if n.bridge_key is None] == ["CN-1", "CN-3"]
+    payment = make_payment()
+    refunds = [a for a in reverse_plan(payment, read, bridge_notes=known) if isinstance(a, RefundCreditNote)]
+    assert [r.task_id for r in refunds] == ["CN-1"]
 
 
 def test_origin_tags_round_trip_case_insensitively() -> None:

@@ -11,9 +11,10 @@ from app.config import Settings
 from app.domain.afterpay import EventType, PaymentState
 from app.services import Services
 from app.store.poll import OPEN, REFUNDS, PollStore
-from app.sync.poller import AfterpayPoller, next_refund_check, payment_digest
+from app.sync.poller import AfterpayPoller, payment_digest
+from app.sync.watches import next_refund_check
 from tests.domain.payloads import BASE_TIME, event, make_payment
-from tests.sims import AfterpaySim, Cin7Sim
+from tests.sims import AfterpaySim, Cin7Sim, money
 from tests.sync.helpers import order_payment
 
 
@@ -116,3 +117,37 @@ def test_the_digest_changes_with_what_the_sync_cares_about() -> None:
     assert payment_digest(payment) == payment_digest(make_payment())
     assert payment_digest(make_payment(state=PaymentState.AUTH_APPROVED)) != payment_digest(payment)
     assert payment.created == BASE_TIME
+
+
+def test_a_backlog_goes_in_slices_and_none_is_listed_forever(
+    services: Services, afterpay: AfterpaySim, cin7: Cin7Sim
+) -> None:
+    ids = [str(order_payment(afterpay)["id"]) for _ in range(5)]  # all within five minutes
+    poller = AfterpayPoller(
+        services,
+        afterpay=services.afterpay_client(),
+        cin7=services.cin7_client(),
+        rules=services.rules,
+        max_per_run=2,
+    )
+    handed: list[str] = []
+    for _ in range(4):
+        services.queue("sync").empty()
+        poller.run()
+        handed += _queued(services)
+    assert sorted(handed) == sorted(ids)  # each once, though the overlap holds all five
+
+
+def test_every_sync_keeps_the_watches_not_only_the_pollers(
+    services: Services, afterpay: AfterpaySim, cin7: Cin7Sim
+) -> None:
+    from app.jobs.sync import run_sync
+
+    order_id = str(order_payment(afterpay, state="AUTH_APPROVED")["id"])
+    run_sync(services, order_id)  # an upsert, say: the poller never listed it
+    store = PollStore(services.redis, services.keys)
+    assert store.watching(OPEN) == 1
+    response = afterpay.post(f"/v2/payments/{order_id}/capture", {"requestId": "c", "amount": money("108.85")})
+    assert response.status_code == 201
+    run_sync(services, order_id)
+    assert store.watching(OPEN) == 0 and store.watching(REFUNDS) == 1

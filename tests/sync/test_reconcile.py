@@ -271,3 +271,24 @@ def test_the_daily_job_reconciles_yesterday_with_the_configured_healing(
     assert [(d["type"], d["afterpayOrderId"], d["healed"]) for d in report["discrepancies"]] == [
         ("missing_in_cin7", order_id, True)
     ]
+
+
+def test_an_older_orders_sale_in_the_window_still_has_its_money_checked(
+    services: Services, settings_map_all: dict[str, str], afterpay: AfterpaySim, cin7: Cin7Sim
+) -> None:
+    old = _order(afterpay, hours_ago=30)
+    saga(settings_map_all).sync(old)  # its sale is created now, inside the window
+    sale_id = cin7.sales(ExternalID=old)[0]["SaleID"]
+    payment = cin7.get("sale/payment", SaleID=sale_id)[0]
+    assert cin7.send("DELETE", "sale/payment", ID=payment["ID"]).status_code == 200
+    assert _types(_run(services)) == [("payment_mismatch", old)]
+
+
+def test_orders_created_after_the_window_are_left_to_their_own_run(
+    services: Services, settings_map_all: dict[str, str], afterpay: AfterpaySim, cin7: Cin7Sim
+) -> None:
+    newer = _order(afterpay, hours_ago=0.1)
+    saga(settings_map_all).sync(newer)
+    start, end = datetime.now(UTC) - timedelta(hours=6), datetime.now(UTC) - timedelta(hours=1)
+    report = run_reconciliation(services, start, end, auto_heal=False, trigger="api")
+    assert report["discrepancies"] == []

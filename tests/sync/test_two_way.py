@@ -236,8 +236,14 @@ def test_the_scheduled_check_repairs_webhooks_on_its_own(bridge: Bridge) -> None
         timeout=30,
         what="the scheduled check to re-enable the webhook",
     )
-    status = bridge.get("/v1/sync/status")["cin7Webhooks"]
-    assert status["url"] == f"{bridge.url}/v1/webhooks/cin7" and status["lastCheck"] in ("repaired", "healthy")
+    status = wait_for(
+        lambda: bridge.get("/v1/sync/status")["cin7Webhooks"].get("lastCheck") and bridge.get("/v1/sync/status"),
+        timeout=30,
+        what="the check to be recorded",
+    )
+    assert isinstance(status, dict)
+    webhooks = status["cin7Webhooks"]
+    assert webhooks["url"] == f"{bridge.url}/v1/webhooks/cin7" and webhooks["lastCheck"] in ("repaired", "healthy")
 
 
 def test_afterpays_refusal_is_noted_on_the_sale_and_alerted(bridge: Bridge) -> None:
@@ -320,3 +326,21 @@ def test_the_operator_commands(bridge: Bridge) -> None:
     ):
         refused = bridge.cli(*args)
         assert refused.returncode == 2 and "Traceback" not in refused.stderr, refused.stderr
+
+
+def test_a_second_sale_with_the_orders_external_id_never_moves_afterpays_money(bridge: Bridge) -> None:
+    bridge.register_webhooks()
+    order_id, sale = _authorised_sale(bridge)
+    duplicate = bridge.cin7.send(
+        "POST",
+        "sale",
+        {"Customer": "Web Sales", "Location": "Main Warehouse", "SkipQuote": True, "ExternalID": order_id},
+    ).json()
+    bridge.void(duplicate["ID"])  # a person tidies up the duplicate
+    bridge.deliver({"SaleID": duplicate["ID"], "SaleOrderNumber": "dup", "EventType": "Sale/Voided"})
+    bridge.idle()
+    assert bridge.payment(order_id)["paymentState"] == "AUTH_APPROVED"
+    record = bridge.get(f"/v1/orders/{order_id}")
+    assert record["cin7"]["saleId"] == sale["ID"]
+    assert any(e["action"] == "ignored-other-sale" and e["sale"] == duplicate["ID"] for e in record["audit"])
+    assert any("also carries" in r.json()["text"] for r in bridge.alerts.requests)
