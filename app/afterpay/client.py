@@ -232,12 +232,6 @@ class AfterpayClient:
         refund: dict[str, Any] = self._request("POST", f"/v2/payments/{order_id}/refund", body=body, write=True).json()
         return refund
 
-    def update_merchant_reference(self, order_id: str, merchant_reference: str) -> Payment:
-        """Set the payment's ``merchantReference`` (the storefront's order number)."""
-        return self._payment(
-            self._request("PUT", f"/v2/payments/{order_id}", body={"merchantReference": merchant_reference})
-        )
-
 
 def _iso(moment: datetime) -> str:
     if moment.tzinfo is None:

@@ -20,6 +20,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from app.domain.money import ZERO, format_amount
+from app.domain.times import utc_text
 
 
 @dataclass(frozen=True)
@@ -137,7 +138,7 @@ def gst_summary(
     return {
         "month": month,
         "timezone": zone.key,
-        "from": start.isoformat().replace("+00:00", "Z"),
-        "to": end.isoformat().replace("+00:00", "Z"),
+        "from": utc_text(start),
+        "to": utc_text(end),
         "currencies": by_currency,
     }

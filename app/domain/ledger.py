@@ -14,14 +14,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
+from typing import TypeVar
 
 from app.domain.afterpay import EventType, Payment, PaymentEvent, PaymentState, PaymentStatus, Refund
 from app.domain.money import ZERO, cents, format_amount
+
+T = TypeVar("T")
 
 
 class OrderState(StrEnum):
@@ -144,37 +147,24 @@ def match_void_entries(
     return real, entries
 
 
-def _unique_events(payment: Payment, warnings: list[str]) -> list[PaymentEvent]:
-    # afterpay.md §12: de-duplicate events by id.
+def _unique(items: Iterable[T], key: Callable[[T], str], what: str, warnings: list[str]) -> list[T]:
+    # afterpay.md §12: events are de-duplicated by id, refunds by refundId.
     seen: set[str] = set()
-    out: list[PaymentEvent] = []
-    for event in payment.events:
-        if event.id in seen:
-            warnings.append(f"event {event.id} appears more than once; counted once")
+    out: list[T] = []
+    for item in items:
+        if key(item) in seen:
+            warnings.append(f"{what} {key(item)} appears more than once; counted once")
             continue
-        seen.add(event.id)
-        out.append(event)
-    return out
-
-
-def _unique_refunds(payment: Payment, warnings: list[str]) -> list[Refund]:
-    # afterpay.md §12: de-duplicate refunds by refundId.
-    seen: set[str] = set()
-    out: list[Refund] = []
-    for refund in payment.refunds:
-        if refund.refund_id in seen:
-            warnings.append(f"refund {refund.refund_id} appears more than once; counted once")
-            continue
-        seen.add(refund.refund_id)
-        out.append(refund)
+        seen.add(key(item))
+        out.append(item)
     return out
 
 
 def read_ledger(payment: Payment, *, void_entry_window_seconds: int = 60) -> Ledger:
     """The amounts and state of ``payment`` (mapping rules 1 and 2; docs/mapping.md)."""
     warnings: list[str] = []
-    events = _unique_events(payment, warnings)
-    refund_entries = _unique_refunds(payment, warnings)
+    events = _unique(payment.events, lambda e: e.id, "event", warnings)
+    refund_entries = _unique(payment.refunds, lambda r: r.refund_id, "refund", warnings)
     original = cents(payment.original_amount.amount)
 
     captures = [

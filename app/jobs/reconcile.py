@@ -14,13 +14,14 @@ from rq.job import Job
 
 from app.alerts import Alert
 from app.domain.settlement import parse_settlement_csv
+from app.domain.times import utc_text
 from app.jobs.context import services
 from app.jobs.hooks import publish
 from app.reports import TYPE_TITLES, report_link
 from app.services import Services
 from app.store.gst import GstLedger
 from app.store.reports import ReportStore
-from app.sync.reconcile import Reconciler, heal, iso, new_report_id, reconciliation_report
+from app.sync.reconcile import Reconciler, heal, new_report_id, reconciliation_report
 from app.sync.settlement import SettlementCheck, fee_entries, settlement_report
 
 log = logging.getLogger(__name__)
@@ -131,8 +132,8 @@ def enqueue_reconcile(
     """Queue ``reconcile`` for ``[start, end)``."""
     return svc.queue("low").enqueue(
         "app.jobs.reconcile.reconcile",
-        iso(start),
-        iso(end),
+        utc_text(start),
+        utc_text(end),
         auto_heal,
         trigger,
         job_id=svc.keys.job_id("reconcile", uuid.uuid4().hex[:16]),

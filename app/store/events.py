@@ -18,6 +18,7 @@ from typing import Any
 
 import redis
 
+from app.domain.times import utc_text
 from app.store.keys import Keys
 
 EVENT_TYPES = ("order.synced", "order.failed", "reconciliation.completed", "discrepancy.found")
@@ -64,7 +65,7 @@ class EventLog:
 
     def append(self, type_: str, data: dict[str, Any]) -> Event:
         """Record an event; returns it with its id."""
-        created = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        created = utc_text(datetime.now(UTC), "milliseconds")
         fields: dict[Any, Any] = {"type": type_, "createdAt": created, "data": json.dumps(data, default=str)}
         event_id = self._redis.xadd(self._stream, fields, maxlen=STREAM_MAX, approximate=True)
         return Event(id=_text(event_id), type=type_, created_at=created, data=data)
@@ -99,7 +100,7 @@ class EventLog:
             target_url=target_url,
             event=event,
             secret="whsec_" + base64.b64encode(secrets.token_bytes(24)).decode(),
-            created_at=datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+            created_at=utc_text(datetime.now(UTC)),
         )
         self._redis.hset(self._hooks, hook.id, json.dumps(hook.__dict__))
         return hook

@@ -245,8 +245,3 @@ class OrderStore:
         """The order's audit entries, newest first."""
         raw: list[str] = self._redis.lrange(self._keys("order", order_id, "audit"), 0, limit - 1)  # type: ignore[assignment]
         return [json.loads(item) for item in raw]
-
-    def recent_audit(self, limit: int = 100) -> list[dict[str, Any]]:
-        """The deployment's latest audit entries, newest first (for the dashboard)."""
-        rows = self._redis.xrevrange(self._keys("audit"), count=limit)
-        return [json.loads(fields["entry"]) for _id, fields in rows]  # type: ignore[index,union-attr]

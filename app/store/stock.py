@@ -37,22 +37,24 @@ class StockCache:
         raw: str | None = self._redis.get(self._key(sku))  # type: ignore[assignment]
         return json.loads(raw) if raw else None
 
-    def put(self, sku: str, rows: Sequence[Mapping[str, Any]], *, source: str = "cin7") -> dict[str, Any]:
-        entry = {"rows": list(rows), "asOf": datetime.now(UTC).isoformat(timespec="seconds"), "source": source}
-        ttl = WEBHOOK_TTL if source == "webhook" else self._ttl
-        self._redis.set(self._key(sku), json.dumps(entry, default=str), ex=ttl)
+    def put(self, sku: str, rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+        """Keep the rows just read from Cin7 for ``ttl`` seconds; returns the entry."""
+        entry = _entry(rows, "cin7")
+        self._redis.set(self._key(sku), json.dumps(entry, default=str), ex=self._ttl)
         return entry
 
     def put_many(self, grouped: Mapping[str, Sequence[Mapping[str, Any]]]) -> None:
         """Replace the rows of every SKU in ``grouped`` (one webhook delivery), in one round trip."""
-        now = datetime.now(UTC).isoformat(timespec="seconds")
         pipe = self._redis.pipeline(transaction=False)
         for sku, rows in grouped.items():
-            entry = {"rows": list(rows), "asOf": now, "source": "webhook"}
-            pipe.set(self._key(sku), json.dumps(entry, default=str), ex=WEBHOOK_TTL)
+            pipe.set(self._key(sku), json.dumps(_entry(rows, "webhook"), default=str), ex=WEBHOOK_TTL)
         pipe.execute()
 
     def clear(self) -> int:
         """Drop every cached SKU (after a gap in webhooks, when pushed rows may be stale)."""
         found = list(self._redis.scan_iter(match=self._keys("stock", "*"), count=1000))
         return int(self._redis.delete(*found)) if found else 0
+
+
+def _entry(rows: Sequence[Mapping[str, Any]], source: str) -> dict[str, Any]:
+    return {"rows": list(rows), "asOf": datetime.now(UTC).isoformat(timespec="seconds"), "source": source}

@@ -35,16 +35,12 @@ from app.domain.reconcile import (
     is_numeric_id,
 )
 from app.domain.rules import MappingRules
+from app.domain.times import utc_text
 from app.jobs.sync import enqueue_sync
 from app.services import Services
 
 CLOCK_MARGIN = timedelta(hours=1)
 IDS_PER_CALL = 250
-
-
-def iso(moment: datetime) -> str:
-    """A UTC instant as the reports write it: ``2026-12-04T03:30:00Z``."""
-    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def new_report_id(prefix: str, now: datetime) -> str:
@@ -127,8 +123,8 @@ def reconciliation_report(
     summary = result.summary
     return {
         "id": report_id,
-        "window": {"from": iso(start), "to": iso(end)},
-        "createdAt": iso(created),
+        "window": {"from": utc_text(start), "to": utc_text(end)},
+        "createdAt": utc_text(created),
         "trigger": trigger,
         "autoHeal": auto_heal,
         "counts": summary.counts(),

@@ -99,7 +99,7 @@ class ReverseSync:
         if order_id is None:
             # Not a sale the bridge links to an order (yet): its ExternalID says which order.
             first = self._read(sale_id, result)
-            order_id = _text(first.get("ExternalID")) if first is not None else ""
+            order_id = str(first.get("ExternalID") or "").strip() if first is not None else ""
             if not order_id:
                 result.ignored = result.ignored or "the sale is not an Afterpay order (no ExternalID)"
                 return result
@@ -263,7 +263,3 @@ def _bridge_tasks(snapshot: Cin7Sale | None) -> set[str]:
 
 def _key(action: ReverseAction) -> str:
     return action.reason if isinstance(action, CannotMirror) else action.request_key
-
-
-def _text(value: Any) -> str:
-    return str(value).strip() if value is not None else ""

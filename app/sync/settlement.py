@@ -22,9 +22,9 @@ from app.domain.gst_report import FeeEntry
 from app.domain.money import cents
 from app.domain.reconcile import Discrepancy
 from app.domain.settlement import Cin7Recorded, SettlementFile, match_settlement
+from app.domain.times import utc_text
 from app.store.keys import Keys
 from app.store.orders import OrderStore
-from app.sync.reconcile import iso
 
 
 def _amounts(items: Any, key: str = "Amount") -> tuple[Decimal, ...]:
@@ -99,7 +99,7 @@ def settlement_report(
     orders = {row.afterpay_order_id for row in parsed.rows}
     return {
         "id": report_id,
-        "createdAt": iso(created),
+        "createdAt": utc_text(created),
         "timezone": timezone,
         "counts": {"rows": len(parsed.rows), "orders": len(orders), "discrepancies": len(discrepancies)},
         "summaries": [summary.to_dict() for summary in parsed.summaries()],

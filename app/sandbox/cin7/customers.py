@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 from datetime import datetime
+from typing import Protocol, TypeVar
 
 from app.sandbox.cin7 import seed
 from app.sandbox.cin7.errors import ValidationError
@@ -146,9 +147,25 @@ def _apply(store: Cin7Store, customer: Customer, body: Fields, *, unique_names: 
         customer.contacts = _merge_contacts(customer.contacts, contacts, creating=creating)
 
 
-def _merge_addresses(current: list[CustomerAddress], items: list[Fields], *, creating: bool) -> list[CustomerAddress]:
+class _HasId(Protocol):
+    id: str
+
+
+E = TypeVar("E", bound=_HasId)
+
+
+def _upsert(entries: list[E], entry: E, existing_id: str | None) -> None:
     # cin7.md A14 / [APIB] L30522: "entry will be searched by id, found entry will be updated,
     # otherwise created". On POST every entry is new.
+    existing = next((e for e in entries if e.id == existing_id), None) if existing_id else None
+    if existing is None:
+        entries.append(entry)
+        return
+    entry.id = existing.id
+    entries[entries.index(existing)] = entry
+
+
+def _merge_addresses(current: list[CustomerAddress], items: list[Fields], *, creating: bool) -> list[CustomerAddress]:
     result = list(current)
     for item in items:
         kind = item.required_text("Type")
@@ -166,13 +183,7 @@ def _merge_addresses(current: list[CustomerAddress], items: list[Fields], *, cre
             postcode=item.text("Postcode", max_length=20),
             default_for_type=item.boolean("DefaultForType"),
         )
-        existing_id = None if creating else item.guid("ID")
-        existing = next((a for a in result if a.id == existing_id), None)
-        if existing is not None:
-            address.id = existing.id
-            result[result.index(existing)] = address
-        else:
-            result.append(address)
+        _upsert(result, address, None if creating else item.guid("ID"))
     return result
 
 
@@ -192,13 +203,7 @@ def _merge_contacts(current: list[CustomerContact], items: list[Fields], *, crea
             default=item.boolean("Default"),
             include_in_email=item.boolean("IncludeInEmail"),
         )
-        existing_id = None if creating else item.guid("ID")
-        existing = next((c for c in result if c.id == existing_id), None)
-        if existing is not None:
-            contact.id = existing.id
-            result[result.index(existing)] = contact
-        else:
-            result.append(contact)
+        _upsert(result, contact, None if creating else item.guid("ID"))
     return result
 
 
