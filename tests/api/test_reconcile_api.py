@@ -181,6 +181,8 @@ def test_a_settlement_file_is_matched_with_cin7_and_its_fees_reach_the_gst_summa
     again = _post(client, "/v1/settlements", data=text, headers={"Content-Type": "text/csv"})
     _drain(services)
     assert client.get(again.headers["Location"], headers=AUTH).get_json()["result"]["feesRecorded"] == 0
+    listing = client.get("/v1/settlements?perPage=1", headers=AUTH).get_json()
+    assert listing["total"] == 2 and len(listing["items"]) == 1 and listing["items"][0]["id"] != report["id"]
 
     gst = client.get("/v1/reports/gst?month=2026-12", headers=AUTH).get_json()
     assert (gst["from"], gst["to"], gst["timezone"]) == (
